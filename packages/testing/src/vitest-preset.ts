@@ -1,0 +1,16 @@
+import { fileURLToPath } from 'node:url';
+import type { ViteUserConfig } from 'vitest/config';
+
+/**
+ * The vitest settings every package shares: a real redis-server for the run
+ * (global setup) and timeouts that fit tests which start servers.
+ */
+export const redisTestConfig: ViteUserConfig = {
+  test: {
+    globalSetup: [fileURLToPath(new URL('./global-setup.ts', import.meta.url))],
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+    teardownTimeout: 30_000,
+    include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+  },
+};
