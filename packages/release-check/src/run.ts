@@ -1,0 +1,90 @@
+import { spawn } from 'node:child_process';
+
+/** Options of {@link run}. */
+export interface RunOptions {
+  cwd: string;
+  /** Environment for the command; default this process's. */
+  env?: NodeJS.ProcessEnv;
+  /** Kill the command (SIGKILL) after this long. Default 120000 ms. */
+  timeoutMs?: number;
+  /** Text written to the command's stdin, which is then closed. */
+  input?: string;
+}
+
+/** What a finished command printed. */
+export interface RunResult {
+  stdout: string;
+  stderr: string;
+}
+
+/** A command exited non-zero, was killed, or ran past its time limit. */
+export class CommandFailedError extends Error {
+  override readonly name = 'CommandFailedError';
+  readonly code = 'E_COMMAND_FAILED';
+  constructor(
+    readonly command: string,
+    readonly exit: string,
+    readonly output: RunResult,
+  ) {
+    super(
+      `\`${command}\` ${exit}\n${tail(output.stdout, 'stdout')}${tail(output.stderr, 'stderr')}`,
+    );
+  }
+}
+
+function tail(text: string, label: string): string {
+  const lines = text.trim().split('\n');
+  if (lines.length === 1 && lines[0] === '') return '';
+  return `--- ${label} (last 40 lines) ---\n${lines.slice(-40).join('\n')}\n`;
+}
+
+/**
+ * Run a command to completion and return what it printed; throw
+ * {@link CommandFailedError} (with the tail of its output) if it fails.
+ * The time limit is a safety net so a hung child can never hang the run.
+ */
+export function run(
+  command: string,
+  args: readonly string[],
+  options: RunOptions,
+): Promise<RunResult> {
+  const shown = [command, ...args].join(' ');
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, {
+      cwd: options.cwd,
+      env: options.env ?? process.env,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      stdout += chunk;
+    });
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+      stderr += chunk;
+    });
+    child.stdin.end(options.input ?? '');
+    let timedOut = false;
+    const timeoutMs = options.timeoutMs ?? 120_000;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, timeoutMs);
+    child.once('error', (error) => {
+      clearTimeout(timer);
+      reject(
+        new CommandFailedError(shown, `could not start: ${error.message}`, { stdout, stderr }),
+      );
+    });
+    child.once('close', (code, signal) => {
+      clearTimeout(timer);
+      if (code === 0) return resolve({ stdout, stderr });
+      const exit = timedOut
+        ? `did not finish within ${timeoutMs} ms and was killed`
+        : signal
+          ? `was killed by ${signal}`
+          : `exited with code ${code}`;
+      reject(new CommandFailedError(shown, exit, { stdout, stderr }));
+    });
+  });
+}
