@@ -1,0 +1,49 @@
+/** One line of the drill table. */
+export interface DrillRow {
+  drill: string;
+  ok: number;
+  /** Failed calls by error code. */
+  failures: Readonly<Record<string, number>>;
+  longestStallMs: number;
+  /** Time from `recoverFrom` to the first successful call; null when not measured. */
+  recoverMs: number | null;
+  /** What the recovery time is measured from (e.g. `server back`, `kill`). */
+  recoverFrom?: string;
+  /** Acknowledged increments missing from Redis afterwards; null when the drill does not count. */
+  ackLost: number | null;
+}
+
+const ms = (value: number) => `${Math.round(value)} ms`;
+
+function failureCell(failures: Readonly<Record<string, number>>): string {
+  const entries = Object.entries(failures).sort(([, a], [, b]) => b - a);
+  const total = entries.reduce((sum, [, count]) => sum + count, 0);
+  if (total === 0) return '0';
+  const parts = entries.map(([code, count]) => `${code.replaceAll('|', '/')} ×${count}`);
+  return `${total}: ${parts.join(', ')}`;
+}
+
+/** The rows as a Markdown table (pastes straight into a README). */
+export function formatTable(rows: readonly DrillRow[]): string {
+  const header = [
+    'Drill',
+    'Calls ok',
+    'Calls failed (by code)',
+    'Longest stall',
+    'Time to recover',
+    'Acknowledged but lost',
+  ];
+  const lines = rows.map((row) => [
+    row.drill,
+    String(row.ok),
+    failureCell(row.failures),
+    ms(row.longestStallMs),
+    row.recoverMs === null
+      ? 'n/a'
+      : `${ms(row.recoverMs)}${row.recoverFrom ? ` after ${row.recoverFrom}` : ''}`,
+    row.ackLost === null ? 'n/a' : String(row.ackLost),
+  ]);
+  return [header, header.map(() => '---'), ...lines]
+    .map((cells) => `| ${cells.join(' | ')} |`)
+    .join('\n');
+}
