@@ -1,6 +1,6 @@
 import { defineConfig } from 'tsup';
 
-export default defineConfig({
+const config: ReturnType<typeof defineConfig> = defineConfig({
   entry: ['src/index.ts'],
   format: ['esm', 'cjs'],
   dts: true,
@@ -10,3 +10,5 @@ export default defineConfig({
   platform: 'node',
   splitting: false,
 });
+
+export default config;

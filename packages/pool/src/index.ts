@@ -1,2 +1,32 @@
-/** Placeholder until the pool lands. */
-export const VERSION: string = '0.0.0';
+export { CHANNEL_PREFIX, type PoolChannelMessage } from './diagnostics.js';
+export {
+  PoolAuthError,
+  PoolClosedError,
+  PoolConfigError,
+  PoolError,
+  type PoolErrorCode,
+  PoolLeaseReleasedError,
+  PoolQueueFullError,
+  PoolTimeoutError,
+} from './errors.js';
+export { DEFAULT_URL, DEFAULTS } from './options.js';
+export { createPool } from './pool.js';
+export { closeAllPools, getPool } from './registry.js';
+export type {
+  AcquireOptions,
+  CloseOptions,
+  ClusterConfig,
+  DestroyReason,
+  GetPoolOptions,
+  PoolEvent,
+  PoolEventMap,
+  PooledConnection,
+  PoolListener,
+  PoolOptions,
+  PoolStats,
+  RedisClientOptions,
+  RedisConnection,
+  RedisPool,
+  WaitTimeStats,
+} from './types.js';
+export { type ParsedRedisUrl, parseRedisUrl, redactUrl } from './url.js';

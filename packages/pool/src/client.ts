@@ -1,0 +1,98 @@
+import { Cluster, Redis } from 'ioredis';
+import { isAuthFailure } from './errors.js';
+import type { ResolvedPoolOptions } from './options.js';
+import type { RedisConnection } from './types.js';
+
+/** Reconnect delay: exponential from 50 ms, capped at 2 s, plus up to 100 ms jitter. */
+export function reconnectDelay(attempt: number): number {
+  return Math.min(50 * 2 ** Math.max(0, attempt - 1), 2_000) + Math.floor(Math.random() * 100);
+}
+
+/** The shared client and how to close it for good. */
+export interface SharedClient {
+  readonly client: RedisConnection;
+  /** QUIT (or disconnect after `timeoutMs`) and never reconnect. */
+  close(timeoutMs: number): Promise<void>;
+}
+
+/**
+ * The shared, auto-pipelined client.
+ * - `commandTimeout`: a command rejects after `commandTimeoutMs`, including while queued
+ *   offline during an outage, instead of waiting for the server forever.
+ * - `maxRetriesPerRequest: 1`: queued commands are also flushed with an error after the
+ *   second failed reconnect, whichever comes first.
+ * - Wrong credentials stop the reconnect loop (no hammering the server with bad passwords);
+ *   the next command starts a single new attempt, so fixed credentials recover by themselves.
+ */
+export function createSharedClient(
+  options: ResolvedPoolOptions,
+  onError: (error: Error) => void,
+): SharedClient {
+  let authFailed = false;
+  let closed = false;
+  const retryStrategy = (attempt: number): number | null =>
+    authFailed ? null : reconnectDelay(attempt);
+  let client: RedisConnection;
+  if (options.cluster) {
+    const { host: _h, port: _p, db: _db, sentinels: _s, name: _n, ...perNode } = options.redis;
+    client = new Cluster(options.cluster.nodes.slice(), {
+      clusterRetryStrategy: retryStrategy,
+      ...options.cluster.options,
+      lazyConnect: true,
+      enableAutoPipelining: true,
+      redisOptions: {
+        ...perNode,
+        ...options.cluster.options?.redisOptions,
+        connectTimeout: options.connectTimeoutMs,
+        commandTimeout: options.commandTimeoutMs,
+      },
+    });
+  } else {
+    client = new Redis({
+      retryStrategy,
+      ...options.redis,
+      lazyConnect: true,
+      enableAutoPipelining: true,
+      maxRetriesPerRequest: 1,
+      commandTimeout: options.commandTimeoutMs,
+    });
+  }
+  client.on('error', (error: Error) => {
+    if (isAuthFailure(error)) authFailed = true;
+    onError(error);
+  });
+  client.on('ready', () => {
+    authFailed = false;
+  });
+  // A client that stopped after an auth refusal (status "end") tries once more on the next
+  // command instead of failing with "Connection is closed" forever.
+  const target = client as unknown as {
+    sendCommand: (...args: unknown[]) => unknown;
+    status: string;
+  };
+  const send = target.sendCommand;
+  target.sendCommand = function (this: unknown, ...args: unknown[]) {
+    if (authFailed && !closed && target.status === 'end') {
+      authFailed = false;
+      client.connect().catch(() => {});
+    }
+    return send.apply(this, args);
+  };
+  return {
+    client,
+    async close(timeoutMs) {
+      closed = true;
+      if (client.status === 'end') return;
+      const ended = new Promise<void>((resolve) => client.once('end', () => resolve()));
+      // QUIT lets replies already on their way arrive; disconnect if the server does not answer.
+      const timer = setTimeout(() => client.disconnect(), timeoutMs);
+      try {
+        if (client.status === 'ready') await client.quit().catch(() => client.disconnect());
+        else client.disconnect();
+        await ended;
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+  };
+}

@@ -1,0 +1,164 @@
+import { Cluster, Redis } from 'ioredis';
+import { SessionState } from './dirty.js';
+import type { ResolvedPoolOptions } from './options.js';
+import type { RedisConnection } from './types.js';
+
+/** A connection the pool owns, with the bookkeeping the pool needs. */
+export interface PoolConnection {
+  readonly id: number;
+  readonly redis: RedisConnection;
+  readonly isCluster: boolean;
+  readonly session: SessionState;
+  readonly createdAt: number;
+  /** `Date.now()` after which it is retired; `Infinity` = never. */
+  readonly retireAt: number;
+  /** `Date.now()` when it last went idle. */
+  idleSince: number;
+  /** Its socket failed or closed: never hand it out again. */
+  broken: boolean;
+  /** True while lent out. */
+  leased: boolean;
+}
+
+interface CommandLike {
+  name: string;
+  args: unknown[];
+}
+
+type SendCommand = (command: CommandLike, ...rest: unknown[]) => unknown;
+
+/** Route every command through `session` first (one wrapper per connection, installed after the handshake). */
+function observeCommands(redis: RedisConnection, session: SessionState): void {
+  const target = redis as unknown as { sendCommand: SendCommand };
+  const send = target.sendCommand;
+  target.sendCommand = function (this: unknown, command, ...rest) {
+    session.observe(command.name, command.args);
+    return send.call(this, command, ...rest);
+  };
+}
+
+/** Commands written and not yet answered (standalone connections only; 0 if unknown). */
+export function pendingReplies(connection: PoolConnection): number {
+  const queue = (connection.redis as unknown as { commandQueue?: { length?: number } })
+    .commandQueue;
+  return typeof queue?.length === 'number' ? queue.length : 0;
+}
+
+function lifetime(options: ResolvedPoolOptions): number {
+  if (options.maxLifetimeMs === 0) return Number.POSITIVE_INFINITY;
+  const jitter = (Math.random() * 2 - 1) * options.lifetimeJitterMs;
+  return options.maxLifetimeMs + jitter;
+}
+
+function newClient(options: ResolvedPoolOptions): RedisConnection {
+  // Leases never reconnect on their own (retryStrategy null): a dropped connection is
+  // replaced by the pool, so nobody ever gets a socket that failed under someone else.
+  // No commandTimeout: leases exist for blocking commands (BLPOP 0, XREAD BLOCK).
+  if (options.cluster) {
+    const { host: _h, port: _p, db: _db, sentinels: _s, name: _n, ...perNode } = options.redis;
+    return new Cluster(options.cluster.nodes.slice(), {
+      ...options.cluster.options,
+      lazyConnect: true,
+      enableOfflineQueue: false,
+      clusterRetryStrategy: () => null,
+      redisOptions: {
+        ...perNode,
+        ...options.cluster.options?.redisOptions,
+        connectTimeout: options.connectTimeoutMs,
+      },
+    });
+  }
+  return new Redis({
+    ...options.redis,
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    enableAutoPipelining: false,
+    retryStrategy: () => null,
+    maxRetriesPerRequest: 0,
+  });
+}
+
+/**
+ * Open one connection and wait until it is ready, within `connectTimeoutMs` (TCP + handshake,
+ * Sentinel lookup or Cluster slot discovery). Rejects with the most telling error seen
+ * (an auth refusal beats the "Connection is closed" that follows it).
+ */
+export async function openConnection(
+  options: ResolvedPoolOptions,
+  id: number,
+  onLost: (connection: PoolConnection, error: Error | undefined) => void,
+): Promise<PoolConnection> {
+  const redis = newClient(options);
+  let firstError: Error | undefined;
+  const onError = (error: Error) => {
+    firstError ??= error;
+  };
+  redis.on('error', onError);
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      redis.connect(),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () =>
+            reject(
+              new Error(
+                `connect timed out after ${options.connectTimeoutMs} ms (${options.target})`,
+              ),
+            ),
+          options.connectTimeoutMs,
+        );
+      }),
+    ]);
+  } catch (error) {
+    redis.disconnect();
+    throw firstError ?? error;
+  } finally {
+    clearTimeout(timer);
+  }
+  redis.off('error', onError);
+
+  const now = Date.now();
+  const connection: PoolConnection = {
+    id,
+    redis,
+    isCluster: redis instanceof Cluster,
+    session: new SessionState(Number(options.redis.db ?? 0)),
+    createdAt: now,
+    retireAt: now + lifetime(options),
+    idleSince: now,
+    broken: false,
+    leased: false,
+  };
+  observeCommands(redis, connection.session);
+  let lastError: Error | undefined;
+  redis.on('error', (error: Error) => {
+    lastError = error;
+    connection.broken = true;
+  });
+  redis.once('end', () => {
+    connection.broken = true;
+    onLost(connection, lastError);
+  });
+  if (connection.isCluster) {
+    redis.on('node error', (error: Error) => {
+      lastError = error;
+    });
+  }
+  return connection;
+}
+
+/** Close a connection now and resolve once its sockets are gone (bounded wait). */
+export function closeConnection(connection: PoolConnection): Promise<void> {
+  const redis = connection.redis;
+  connection.broken = true;
+  if (redis.status === 'end') return Promise.resolve();
+  return new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, 1_000);
+    redis.once('end', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    redis.disconnect();
+  });
+}

@@ -1,0 +1,81 @@
+/** Stable codes of every error this package throws. */
+export type PoolErrorCode =
+  | 'POOL_ERROR'
+  | 'POOL_ACQUIRE_TIMEOUT'
+  | 'POOL_QUEUE_FULL'
+  | 'POOL_CLOSED'
+  | 'POOL_INVALID_OPTIONS'
+  | 'POOL_AUTH_FAILED'
+  | 'POOL_LEASE_RELEASED';
+
+/** Base class of every pool error; match on `code`, not on the message. */
+export class PoolError extends Error {
+  override readonly name: string = 'PoolError';
+  readonly code: PoolErrorCode;
+
+  constructor(message: string, options?: { cause?: unknown; code?: PoolErrorCode }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.code = options?.code ?? 'POOL_ERROR';
+  }
+}
+
+/** No connection became free within the acquire timeout. The message carries the last connection error and stats. */
+export class PoolTimeoutError extends PoolError {
+  override readonly name: string = 'PoolTimeoutError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, { ...options, code: 'POOL_ACQUIRE_TIMEOUT' });
+  }
+}
+
+/** `maxWaiting` acquires were already waiting; this one was refused at once. */
+export class PoolQueueFullError extends PoolError {
+  override readonly name: string = 'PoolQueueFullError';
+  constructor(message: string) {
+    super(message, { code: 'POOL_QUEUE_FULL' });
+  }
+}
+
+/** The pool was closed (or is closing). */
+export class PoolClosedError extends PoolError {
+  override readonly name: string = 'PoolClosedError';
+  constructor(message: string) {
+    super(message, { code: 'POOL_CLOSED' });
+  }
+}
+
+/** An option is invalid; the message names it and says what is allowed. */
+export class PoolConfigError extends PoolError {
+  override readonly name: string = 'PoolConfigError';
+  /** The offending option, e.g. `max`. */
+  readonly option: string;
+  constructor(option: string, message: string) {
+    super(`Invalid pool option \`${option}\`: ${message}`, { code: 'POOL_INVALID_OPTIONS' });
+    this.option = option;
+  }
+}
+
+/** Redis refused the credentials (WRONGPASS/NOAUTH). Retrying will not help until they are fixed. */
+export class PoolAuthError extends PoolError {
+  override readonly name: string = 'PoolAuthError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, { ...options, code: 'POOL_AUTH_FAILED' });
+  }
+}
+
+/** A lease was used after `release()` or `destroy()`. */
+export class PoolLeaseReleasedError extends PoolError {
+  override readonly name: string = 'PoolLeaseReleasedError';
+  constructor() {
+    super(
+      'This pooled connection was already released; acquire a new one instead of keeping a reference.',
+      { code: 'POOL_LEASE_RELEASED' },
+    );
+  }
+}
+
+const AUTH_FAILURE = /WRONGPASS|NOAUTH|invalid username-password|invalid password/i;
+
+/** True when `error` is Redis refusing credentials. */
+export function isAuthFailure(error: unknown): boolean {
+  return error instanceof Error && AUTH_FAILURE.test(error.message);
+}

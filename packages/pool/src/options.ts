@@ -1,0 +1,169 @@
+import { PoolConfigError } from './errors.js';
+import type { ClusterConfig, PoolOptions, RedisClientOptions } from './types.js';
+import { parseRedisUrl, redactUrl } from './url.js';
+
+/** The URL used when neither `url` nor `REDIS_URL` is given. */
+export const DEFAULT_URL = 'redis://127.0.0.1:6379/0';
+
+/** Defaults of every numeric option (ms unless noted). */
+export const DEFAULTS: {
+  readonly min: 0;
+  readonly max: 10;
+  readonly acquireTimeoutMs: 5000;
+  readonly maxWaiting: 1000;
+  readonly idleTimeoutMs: 30000;
+  readonly maxLifetimeMs: 1800000;
+  readonly validateAfterIdleMs: 30000;
+  readonly leakDetectionMs: 0;
+  readonly connectTimeoutMs: 5000;
+  readonly commandTimeoutMs: 5000;
+} = {
+  min: 0,
+  max: 10,
+  acquireTimeoutMs: 5_000,
+  maxWaiting: 1_000,
+  idleTimeoutMs: 30_000,
+  maxLifetimeMs: 1_800_000,
+  validateAfterIdleMs: 30_000,
+  leakDetectionMs: 0,
+  connectTimeoutMs: 5_000,
+  commandTimeoutMs: 5_000,
+} as const;
+
+/** Options after validation, with defaults filled in and the connection settings merged. */
+export interface ResolvedPoolOptions {
+  min: number;
+  max: number;
+  acquireTimeoutMs: number;
+  maxWaiting: number;
+  idleTimeoutMs: number;
+  maxLifetimeMs: number;
+  lifetimeJitterMs: number;
+  validateAfterIdleMs: number;
+  leakDetectionMs: number;
+  connectTimeoutMs: number;
+  commandTimeoutMs: number;
+  /** ioredis options every connection starts from (URL + `redis`). */
+  redis: RedisClientOptions;
+  cluster: ClusterConfig | undefined;
+  /** Where the pool connects, safe to print. */
+  target: string;
+  /** Strings that must never appear in messages. */
+  secrets: string[];
+}
+
+const KNOWN = new Set<string>([
+  'url',
+  'redis',
+  'cluster',
+  'lifetimeJitterMs',
+  ...Object.keys(DEFAULTS),
+]);
+
+function duration(
+  options: PoolOptions,
+  key: keyof typeof DEFAULTS | 'lifetimeJitterMs',
+  fallback: number,
+  { positive = false, integer = false } = {},
+): number {
+  const value: unknown = options[key];
+  if (value === undefined) return fallback;
+  const allowed = `${positive ? 'a positive' : 'a non-negative'} finite ${integer ? 'integer' : 'number'}`;
+  if (typeof value !== 'number' || !Number.isFinite(value)) {
+    throw new PoolConfigError(key, `got ${String(value)}; must be ${allowed}`);
+  }
+  if (value < 0 || (positive && value === 0) || (integer && !Number.isInteger(value))) {
+    throw new PoolConfigError(key, `got ${value}; must be ${allowed}`);
+  }
+  return value;
+}
+
+function clusterConfig(value: unknown): ClusterConfig | undefined {
+  if (value === undefined) return undefined;
+  const nodes = (value as { nodes?: unknown } | null)?.nodes;
+  if (!Array.isArray(nodes) || nodes.length === 0) {
+    throw new PoolConfigError(
+      'cluster',
+      'must be { nodes: [{ host, port }, …], options? } with at least one node',
+    );
+  }
+  return value as ClusterConfig;
+}
+
+/** Validate `options`, fill in defaults, and merge URL + ioredis options. Throws `PoolConfigError`. */
+export function resolveOptions(
+  options: PoolOptions = {},
+  env: NodeJS.ProcessEnv = process.env,
+): ResolvedPoolOptions {
+  if (typeof options !== 'object' || options === null) {
+    throw new PoolConfigError('options', 'must be an object (or omitted)');
+  }
+  for (const key of Object.keys(options)) {
+    if (!KNOWN.has(key) && key !== 'name') {
+      throw new PoolConfigError(key, `unknown option; allowed: ${[...KNOWN].join(', ')}`);
+    }
+  }
+  const min = duration(options, 'min', DEFAULTS.min, { integer: true });
+  const max = duration(options, 'max', DEFAULTS.max, { integer: true, positive: true });
+  if (max < min) throw new PoolConfigError('max', `got ${max}; must be >= min (${min})`);
+  const maxLifetimeMs = duration(options, 'maxLifetimeMs', DEFAULTS.maxLifetimeMs);
+  const lifetimeJitterMs = duration(options, 'lifetimeJitterMs', Math.round(maxLifetimeMs / 10));
+  if (maxLifetimeMs > 0 && lifetimeJitterMs >= maxLifetimeMs) {
+    throw new PoolConfigError(
+      'lifetimeJitterMs',
+      `got ${lifetimeJitterMs}; must be < maxLifetimeMs (${maxLifetimeMs})`,
+    );
+  }
+  const connectTimeoutMs = duration(options, 'connectTimeoutMs', DEFAULTS.connectTimeoutMs, {
+    positive: true,
+  });
+
+  const rawUrl = options.url ?? env.REDIS_URL ?? DEFAULT_URL;
+  if (typeof rawUrl !== 'string') throw new PoolConfigError('url', 'must be a string');
+  const url = parseRedisUrl(rawUrl);
+  if (
+    options.redis !== undefined &&
+    (typeof options.redis !== 'object' || options.redis === null)
+  ) {
+    throw new PoolConfigError('redis', 'must be an ioredis options object');
+  }
+  const redis: RedisClientOptions = {
+    host: url.host,
+    port: url.port,
+    db: url.db,
+    connectTimeout: connectTimeoutMs,
+    ...(url.username !== undefined ? { username: url.username } : {}),
+    ...(url.password !== undefined ? { password: url.password } : {}),
+    ...(url.tls ? { tls: { servername: url.host } } : {}),
+    ...options.redis,
+  };
+  const cluster = clusterConfig(options.cluster);
+  const sentinel = redis.sentinels ? ` via sentinels (master "${redis.name ?? 'mymaster'}")` : '';
+  const target = cluster
+    ? `cluster ${cluster.nodes.map((n) => (typeof n === 'object' ? `${n.host}:${n.port}` : String(n))).join(',')}`
+    : `${redactUrl(rawUrl)}${sentinel}`;
+
+  return {
+    min,
+    max,
+    acquireTimeoutMs: duration(options, 'acquireTimeoutMs', DEFAULTS.acquireTimeoutMs, {
+      positive: true,
+    }),
+    maxWaiting: duration(options, 'maxWaiting', DEFAULTS.maxWaiting, { integer: true }),
+    idleTimeoutMs: duration(options, 'idleTimeoutMs', DEFAULTS.idleTimeoutMs),
+    maxLifetimeMs,
+    lifetimeJitterMs,
+    validateAfterIdleMs: duration(options, 'validateAfterIdleMs', DEFAULTS.validateAfterIdleMs),
+    leakDetectionMs: duration(options, 'leakDetectionMs', DEFAULTS.leakDetectionMs),
+    connectTimeoutMs,
+    commandTimeoutMs: duration(options, 'commandTimeoutMs', DEFAULTS.commandTimeoutMs, {
+      positive: true,
+    }),
+    redis,
+    cluster,
+    target,
+    secrets: [url.password, options.redis?.password, options.redis?.sentinelPassword].filter(
+      (s): s is string => typeof s === 'string' && s !== '',
+    ),
+  };
+}

@@ -1,0 +1,622 @@
+import { EventEmitter } from 'node:events';
+import { createSharedClient, reconnectDelay, type SharedClient } from './client.js';
+import {
+  closeConnection,
+  openConnection,
+  type PoolConnection,
+  pendingReplies,
+} from './connection.js';
+import { hasSubscribers, publish } from './diagnostics.js';
+import {
+  isAuthFailure,
+  PoolAuthError,
+  PoolClosedError,
+  PoolQueueFullError,
+  PoolTimeoutError,
+} from './errors.js';
+import { Lease } from './lease.js';
+import { type ResolvedPoolOptions, resolveOptions } from './options.js';
+import { resetConnection } from './reset.js';
+import type {
+  AcquireOptions,
+  CloseOptions,
+  DestroyReason,
+  PoolEvent,
+  PoolEventMap,
+  PooledConnection,
+  PoolListener,
+  PoolOptions,
+  PoolStats,
+  RedisConnection,
+  RedisPool,
+} from './types.js';
+import { scrub } from './url.js';
+import { WaitTimes } from './wait-times.js';
+import { type Waiter, WaiterQueue } from './waiters.js';
+
+let poolCounter = 0;
+
+/** The pool. Use {@link createPool}; the class is internal. */
+export class Pool implements RedisPool {
+  readonly name: string;
+  readonly #options: ResolvedPoolOptions;
+  readonly #events = new EventEmitter();
+  /** Idle connections, most recently used last (LIFO keeps a hot set, lets extras idle out). */
+  readonly #idle: PoolConnection[] = [];
+  /** Every open connection (idle, lent out, being cleaned). */
+  readonly #all = new Set<PoolConnection>();
+  readonly #waiters = new WaiterQueue<PooledConnection>();
+  readonly #waitTimes = new WaitTimes();
+  readonly #opening = new Set<Promise<unknown>>();
+  #creating = 0;
+  #borrowed = 0;
+  #nextId = 1;
+  #shared: SharedClient | undefined;
+  #closed = false;
+  #closing: Promise<void> | undefined;
+  #onDrained: (() => void) | undefined;
+
+  #waitTimer: NodeJS.Timeout | undefined;
+  #waitTimerAt = 0;
+  #sweepTimer: NodeJS.Timeout | undefined;
+  #retryTimer: NodeJS.Timeout | undefined;
+  #failures = 0;
+  #lastError: Error | undefined;
+
+  #created = 0;
+  #destroyed = 0;
+  #acquired = 0;
+  #released = 0;
+  #timeouts = 0;
+  #rejected = 0;
+  #leaks = 0;
+  #resets = 0;
+  #connectErrors = 0;
+
+  constructor(options: PoolOptions = {}, name?: string) {
+    this.#options = resolveOptions(options);
+    this.name = name ?? `pool-${++poolCounter}`;
+    if (this.#options.min > 0) queueMicrotask(() => this.#grow());
+  }
+
+  get client(): RedisConnection {
+    if (this.#shared === undefined) {
+      if (this.#closed) throw new PoolClosedError(this.#closedMessage());
+      this.#shared = createSharedClient(this.#options, (error) => this.#reportError(error));
+    }
+    return this.#shared.client;
+  }
+
+  acquire(options?: AcquireOptions): Promise<PooledConnection> {
+    if (this.#closed) {
+      this.#rejected++;
+      return Promise.reject(new PoolClosedError(this.#closedMessage()));
+    }
+    const signal = options?.signal;
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    const stack = this.#options.leakDetectionMs > 0 ? captureStack() : undefined;
+    const connection = this.#takeIdle();
+    if (connection !== undefined && !this.#needsValidation(connection)) {
+      return Promise.resolve(this.#lend(connection, 0, stack));
+    }
+    if (connection === undefined && this.#waiters.size >= this.#options.maxWaiting) {
+      this.#rejected++;
+      return Promise.reject(
+        new PoolQueueFullError(
+          `${this.#options.maxWaiting} acquires are already waiting (maxWaiting); shed load or raise maxWaiting. ${this.#describe()}`,
+        ),
+      );
+    }
+    return new Promise<PooledConnection>((resolve, reject) => {
+      const start = Date.now();
+      const waiter: Waiter<PooledConnection> = {
+        resolve,
+        reject,
+        start,
+        deadline: start + (options?.timeoutMs ?? this.#options.acquireTimeoutMs),
+        done: false,
+        stack,
+        signal,
+        onAbort: undefined,
+      };
+      if (signal !== undefined) {
+        waiter.onAbort = () => {
+          if (waiter.done) return;
+          this.#waiters.settle(waiter);
+          reject(signal.reason);
+        };
+        signal.addEventListener('abort', waiter.onAbort, { once: true });
+      }
+      if (connection !== undefined) {
+        this.#validate(connection, waiter);
+        return;
+      }
+      this.#waiters.push(waiter);
+      this.#armWaitTimer(waiter.deadline);
+      this.#grow();
+    });
+  }
+
+  async use<T>(
+    fn: (redis: RedisConnection) => T | Promise<T>,
+    options?: AcquireOptions,
+  ): Promise<T> {
+    const lease = await this.acquire(options);
+    try {
+      return await fn(lease.redis);
+    } finally {
+      lease.release();
+    }
+  }
+
+  stats(): PoolStats {
+    return {
+      size: this.#all.size + this.#creating,
+      idle: this.#idle.length,
+      borrowed: this.#borrowed,
+      pending: this.#waiters.size,
+      min: this.#options.min,
+      max: this.#options.max,
+      created: this.#created,
+      destroyed: this.#destroyed,
+      acquired: this.#acquired,
+      released: this.#released,
+      timeouts: this.#timeouts,
+      rejected: this.#rejected,
+      leaks: this.#leaks,
+      resets: this.#resets,
+      connectErrors: this.#connectErrors,
+      waitMs: this.#waitTimes.summary(),
+      lastError: this.#lastError === undefined ? undefined : this.#safeMessage(this.#lastError),
+      closed: this.#closed,
+    };
+  }
+
+  on<E extends PoolEvent>(event: E, listener: PoolListener<E>): this {
+    this.#events.on(event, listener);
+    return this;
+  }
+
+  off<E extends PoolEvent>(event: E, listener: PoolListener<E>): this {
+    this.#events.off(event, listener);
+    return this;
+  }
+
+  once<E extends PoolEvent>(event: E, listener: PoolListener<E>): this {
+    this.#events.once(event, listener);
+    return this;
+  }
+
+  close(options?: CloseOptions): Promise<void> {
+    this.#closing ??= this.#shutdown(options?.timeoutMs ?? 5_000);
+    return this.#closing;
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  // ---- lending -------------------------------------------------------------------------
+
+  /** Called by a lease on `release()`. */
+  releaseLease(lease: Lease, connection: PoolConnection): void {
+    this.#borrowed--;
+    this.#released++;
+    connection.leased = false;
+    const heldMs = lease.stopClock();
+    if (this.#wants('release')) {
+      this.#emit('release', {
+        pool: this.name,
+        connectionId: connection.id,
+        heldMs,
+        dirty: connection.session.dirty,
+      });
+    }
+    if (connection.broken) {
+      this.#destroy(connection, 'broken');
+    } else if (
+      connection.session.dirty ||
+      (!connection.isCluster && pendingReplies(connection) > 0)
+    ) {
+      this.#clean(connection);
+    } else {
+      this.#checkIn(connection);
+    }
+  }
+
+  /** Called by a lease on `destroy()`. */
+  destroyLease(lease: Lease, connection: PoolConnection): Promise<void> {
+    this.#borrowed--;
+    this.#released++;
+    connection.leased = false;
+    lease.stopClock();
+    return this.#destroy(connection, 'destroyed');
+  }
+
+  /** Called by a lease whose holder kept it past `leakDetectionMs`. */
+  reportLeak(connection: PoolConnection, heldMs: number, stack: string): void {
+    this.#leaks++;
+    this.#emit('leak', { pool: this.name, connectionId: connection.id, heldMs, stack });
+  }
+
+  #lend(connection: PoolConnection, waitMs: number, stack: string | undefined): Lease {
+    connection.leased = true;
+    this.#borrowed++;
+    this.#acquired++;
+    this.#waitTimes.record(waitMs);
+    const lease = new Lease(
+      this,
+      connection,
+      this.#options.leakDetectionMs,
+      stack,
+      this.#wants('release'),
+    );
+    if (this.#wants('acquire')) {
+      this.#emit('acquire', { pool: this.name, connectionId: connection.id, waitMs });
+    }
+    return lease;
+  }
+
+  #takeIdle(): PoolConnection | undefined {
+    let connection = this.#idle.pop();
+    while (connection?.broken) {
+      this.#destroy(connection, 'broken');
+      connection = this.#idle.pop();
+    }
+    return connection;
+  }
+
+  #needsValidation(connection: PoolConnection): boolean {
+    const after = this.#options.validateAfterIdleMs;
+    return after === 0 || Date.now() - connection.idleSince > after;
+  }
+
+  /** PING an idle connection before lending it; on failure, replace it and keep waiting. */
+  #validate(connection: PoolConnection, waiter: Waiter<PooledConnection>): void {
+    connection.leased = true;
+    this.#borrowed++;
+    let timer: NodeJS.Timeout | undefined;
+    const ping = Promise.race([
+      connection.redis.ping(),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => reject(new Error('PING timed out')),
+          this.#options.connectTimeoutMs,
+        );
+      }),
+    ]);
+    ping.then(
+      () => {
+        clearTimeout(timer);
+        this.#borrowed--;
+        connection.leased = false;
+        if (connection.broken) return this.#replaceFor(connection, waiter);
+        if (waiter.done) return this.#checkIn(connection);
+        this.#serve(waiter, connection);
+      },
+      () => {
+        clearTimeout(timer);
+        this.#borrowed--;
+        connection.leased = false;
+        this.#replaceFor(connection, waiter);
+      },
+    );
+  }
+
+  #replaceFor(connection: PoolConnection, waiter: Waiter<PooledConnection>): void {
+    this.#destroy(connection, 'validation');
+    if (waiter.done) return;
+    if (this.#closed) {
+      this.#waiters.settle(waiter);
+      waiter.reject(new PoolClosedError(this.#closedMessage()));
+      return;
+    }
+    this.#waiters.push(waiter);
+    this.#armWaitTimer(waiter.deadline);
+    this.#grow();
+  }
+
+  #serve(waiter: Waiter<PooledConnection>, connection: PoolConnection): void {
+    waiter.done = true;
+    if (waiter.onAbort !== undefined) waiter.signal?.removeEventListener('abort', waiter.onAbort);
+    waiter.resolve(this.#lend(connection, Date.now() - waiter.start, waiter.stack));
+  }
+
+  /** A clean connection is back: retire it, hand it to the oldest waiter, or park it. */
+  #checkIn(connection: PoolConnection): void {
+    if (this.#closed) {
+      this.#destroy(connection, 'closed');
+      return;
+    }
+    const now = Date.now();
+    if (now >= connection.retireAt) {
+      this.#destroy(connection, 'lifetime');
+      return;
+    }
+    const waiter = this.#waiters.shift();
+    if (waiter !== undefined) {
+      if (this.#waiters.size === 0) this.#clearWaitTimer();
+      if (this.#needsValidation(connection)) {
+        this.#validate(connection, waiter);
+        return;
+      }
+      this.#serve(waiter, connection);
+      return;
+    }
+    connection.idleSince = now;
+    this.#idle.push(connection);
+    if (this.#sweepTimer === undefined) this.#armSweep();
+  }
+
+  /** A dirty lease came back: RESET it off the hot path, or destroy it. */
+  #clean(connection: PoolConnection): void {
+    this.#resets++;
+    resetConnection(connection, this.#options.redis).then((ok) => {
+      if (ok && !connection.broken) this.#checkIn(connection);
+      else this.#destroy(connection, 'dirty');
+    });
+  }
+
+  // ---- growing and shrinking -------------------------------------------------------------
+
+  /** Open connections for waiters (and up to `min`), within `max`, unless backing off. */
+  #grow(): void {
+    if (this.#closed || this.#retryTimer !== undefined) return;
+    const { max, min } = this.#options;
+    while (this.#all.size + this.#creating < max) {
+      const wanted = this.#waiters.size > this.#creating || this.#all.size + this.#creating < min;
+      if (!wanted) return;
+      this.#open();
+    }
+  }
+
+  #open(): void {
+    this.#creating++;
+    const id = this.#nextId++;
+    const opening = openConnection(this.#options, id, (connection, error) =>
+      this.#onLost(connection, error),
+    ).then(
+      (connection) => {
+        this.#creating--;
+        this.#opening.delete(opening);
+        this.#failures = 0;
+        this.#lastError = undefined;
+        this.#all.add(connection);
+        this.#created++;
+        this.#emit('create', { pool: this.name, connectionId: id });
+        this.#checkIn(connection);
+        this.#resolveDrain();
+      },
+      (error: Error) => {
+        this.#creating--;
+        this.#opening.delete(opening);
+        this.#connectErrors++;
+        this.#failures++;
+        this.#lastError = error;
+        this.#reportError(error);
+        if (this.#closed) return this.#resolveDrain();
+        if (isAuthFailure(error)) {
+          // Retrying wrong credentials only hammers the server: fail every waiter now.
+          const failure = new PoolAuthError(
+            `Redis refused the credentials for ${this.#options.target}: ${this.#safeMessage(error)}. Check the user/password in the URL or redis options.`,
+            { cause: error },
+          );
+          for (let waiter = this.#waiters.shift(); waiter; waiter = this.#waiters.shift()) {
+            waiter.done = true;
+            waiter.reject(failure);
+          }
+          this.#clearWaitTimer();
+          return;
+        }
+        this.#retryTimer = setTimeout(() => {
+          this.#retryTimer = undefined;
+          this.#grow();
+        }, reconnectDelay(this.#failures));
+        // Waiters keep the process alive through their own deadline timer; a `min` refill must not.
+        this.#retryTimer.unref();
+      },
+    );
+    this.#opening.add(opening);
+  }
+
+  #onLost(connection: PoolConnection, error: Error | undefined): void {
+    if (error !== undefined) {
+      this.#lastError = error;
+      this.#reportError(error);
+    }
+    if (!this.#all.has(connection) || connection.leased) return;
+    const at = this.#idle.indexOf(connection);
+    if (at !== -1) {
+      this.#idle.splice(at, 1);
+      this.#destroy(connection, 'broken');
+    }
+  }
+
+  #destroy(connection: PoolConnection, reason: DestroyReason): Promise<void> {
+    if (!this.#all.delete(connection)) return Promise.resolve();
+    this.#destroyed++;
+    this.#emit('destroy', { pool: this.name, connectionId: connection.id, reason });
+    const closed = closeConnection(connection);
+    this.#resolveDrain();
+    this.#grow();
+    return closed;
+  }
+
+  /** One timer for every idle connection: idle timeout above `min`, and lifetime. */
+  #armSweep(): void {
+    const { idleTimeoutMs, min } = this.#options;
+    let next = Number.POSITIVE_INFINITY;
+    const oldest = this.#idle[0];
+    if (idleTimeoutMs > 0 && oldest !== undefined && this.#all.size > min) {
+      next = oldest.idleSince + idleTimeoutMs;
+    }
+    for (const connection of this.#idle) next = Math.min(next, connection.retireAt);
+    if (next === Number.POSITIVE_INFINITY) return;
+    this.#sweepTimer = setTimeout(() => this.#sweep(), Math.max(0, next - Date.now()) + 1);
+    // Idle sockets already keep a process alive as long as the pool is open; this timer need not.
+    this.#sweepTimer.unref();
+  }
+
+  #sweep(): void {
+    this.#sweepTimer = undefined;
+    const now = Date.now();
+    const { idleTimeoutMs, min } = this.#options;
+    for (let i = this.#idle.length - 1; i >= 0; i--) {
+      const connection = this.#idle[i] as PoolConnection;
+      if (now >= connection.retireAt) {
+        this.#idle.splice(i, 1);
+        this.#destroy(connection, 'lifetime');
+      }
+    }
+    while (idleTimeoutMs > 0 && this.#all.size > min) {
+      const oldest = this.#idle[0];
+      if (oldest === undefined || now - oldest.idleSince < idleTimeoutMs) break;
+      this.#idle.shift();
+      this.#destroy(oldest, 'idle');
+    }
+    this.#armSweep();
+  }
+
+  // ---- waiting -----------------------------------------------------------------------------
+
+  /**
+   * One timer for all waiters, armed for the earliest deadline. Serving a waiter does not
+   * touch it, so the acquire/release hot path creates no timers at all.
+   */
+  #armWaitTimer(deadline: number): void {
+    if (this.#waitTimer !== undefined && this.#waitTimerAt <= deadline) return;
+    this.#clearWaitTimer();
+    this.#waitTimerAt = deadline;
+    this.#waitTimer = setTimeout(() => this.#expireWaiters(), Math.max(0, deadline - Date.now()));
+  }
+
+  #clearWaitTimer(): void {
+    if (this.#waitTimer === undefined) return;
+    clearTimeout(this.#waitTimer);
+    this.#waitTimer = undefined;
+  }
+
+  #expireWaiters(): void {
+    this.#waitTimer = undefined;
+    const now = Date.now();
+    let next = Number.POSITIVE_INFINITY;
+    const expired: Waiter<PooledConnection>[] = [];
+    this.#waiters.forEach((waiter) => {
+      if (waiter.deadline <= now) expired.push(waiter);
+      else next = Math.min(next, waiter.deadline);
+    });
+    for (const waiter of expired) {
+      this.#waiters.settle(waiter);
+      if (waiter.onAbort !== undefined) waiter.signal?.removeEventListener('abort', waiter.onAbort);
+      const waitedMs = now - waiter.start;
+      const last = this.#lastError
+        ? `; last connection error: ${this.#safeMessage(this.#lastError)}`
+        : '';
+      const error = new PoolTimeoutError(
+        `No Redis connection within ${waiter.deadline - waiter.start} ms (acquireTimeoutMs)${last}. ${this.#describe()}`,
+        this.#lastError === undefined ? undefined : { cause: this.#lastError },
+      );
+      this.#timeouts++;
+      this.#emit('timeout', { pool: this.name, waitedMs, error });
+      waiter.reject(error);
+    }
+    if (next !== Number.POSITIVE_INFINITY) this.#armWaitTimer(next);
+  }
+
+  // ---- closing -----------------------------------------------------------------------------
+
+  async #shutdown(timeoutMs: number): Promise<void> {
+    this.#closed = true;
+    const closedError = new PoolClosedError(this.#closedMessage());
+    for (let waiter = this.#waiters.shift(); waiter; waiter = this.#waiters.shift()) {
+      waiter.done = true;
+      if (waiter.onAbort !== undefined) waiter.signal?.removeEventListener('abort', waiter.onAbort);
+      waiter.reject(closedError);
+    }
+    this.#clearWaitTimer();
+    clearTimeout(this.#retryTimer);
+    this.#retryTimer = undefined;
+    clearTimeout(this.#sweepTimer);
+    this.#sweepTimer = undefined;
+
+    const closing: Promise<void>[] = [];
+    for (const connection of this.#idle.splice(0))
+      closing.push(this.#destroy(connection, 'closed'));
+    if (this.#borrowed > 0 || this.#creating > 0) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, timeoutMs);
+        this.#onDrained = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+        this.#resolveDrain();
+      });
+      this.#onDrained = undefined;
+    }
+    // Whatever is still out after the grace period is closed under its borrower.
+    for (const connection of [...this.#all]) closing.push(this.#destroy(connection, 'closed'));
+    await Promise.allSettled(this.#opening);
+    if (this.#shared !== undefined) closing.push(this.#shared.close(timeoutMs));
+    await Promise.all(closing);
+  }
+
+  #resolveDrain(): void {
+    if (this.#onDrained !== undefined && this.#borrowed === 0 && this.#creating === 0) {
+      this.#onDrained();
+    }
+  }
+
+  // ---- reporting ---------------------------------------------------------------------------
+
+  #wants(event: PoolEvent): boolean {
+    return this.#events.listenerCount(event) > 0 || hasSubscribers(event);
+  }
+
+  #emit<E extends Exclude<PoolEvent, 'error'>>(event: E, payload: PoolEventMap[E]): void {
+    if (hasSubscribers(event)) publish(event, payload);
+    this.#events.emit(event, payload);
+  }
+
+  /** `error` events only when someone listens: an unheard pool error must never crash the process. */
+  #reportError(error: Error): void {
+    const safe = this.#redacted(error);
+    if (hasSubscribers('error')) publish('error', { pool: this.name, error: safe });
+    if (this.#events.listenerCount('error') > 0) this.#events.emit('error', safe);
+  }
+
+  #redacted(error: Error): Error {
+    if (this.#options.secrets.length === 0) return error;
+    const message = this.#safeMessage(error);
+    if (message === error.message) return error;
+    const copy = new Error(message);
+    copy.name = error.name;
+    return copy;
+  }
+
+  #safeMessage(error: Error): string {
+    return scrub(error.message, this.#options.secrets);
+  }
+
+  #describe(): string {
+    const s = this.stats();
+    return `Pool "${this.name}" (${this.#options.target}): size=${s.size} idle=${s.idle} borrowed=${s.borrowed} pending=${s.pending} max=${s.max} timeouts=${s.timeouts} connectErrors=${s.connectErrors}.`;
+  }
+
+  #closedMessage(): string {
+    return `Pool "${this.name}" is closed; create a new pool (or use getPool()) instead of reusing a closed one.`;
+  }
+}
+
+function captureStack(): string {
+  const holder: { stack?: string } = {};
+  Error.captureStackTrace(holder, captureStack);
+  return (holder.stack ?? '').replace(/^Error\n/, 'Acquired at:\n');
+}
+
+/**
+ * Create a pool. Nothing connects until the first `acquire`/`use` or `client` command
+ * (unless `min > 0`). Throws `PoolConfigError` for bad options.
+ */
+export function createPool(options?: PoolOptions): RedisPool {
+  return new Pool(options);
+}

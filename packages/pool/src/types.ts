@@ -1,0 +1,173 @@
+import type { Cluster, ClusterNode, ClusterOptions, Redis, RedisOptions } from 'ioredis';
+import type { PoolError } from './errors.js';
+
+/** A connection the pool hands out: a standalone/Sentinel `Redis` or a `Cluster`. */
+export type RedisConnection = Redis | Cluster;
+
+/**
+ * ioredis options the pool accepts (Sentinel included: `{ sentinels, name }`).
+ * `replyMapping` is left out because its optional type clashes with `exactOptionalPropertyTypes`.
+ */
+export type RedisClientOptions = Omit<RedisOptions, 'replyMapping'>;
+
+/** Redis Cluster settings: the seed nodes and ioredis Cluster options. */
+export interface ClusterConfig {
+  /** Seed nodes, e.g. `[{ host: '10.0.0.1', port: 6379 }]`; ioredis discovers the rest. */
+  nodes: readonly ClusterNode[];
+  /** ioredis `ClusterOptions`; `redisOptions` apply to every node connection. */
+  options?: Omit<ClusterOptions, 'redisOptions'> & {
+    redisOptions?: Omit<NonNullable<ClusterOptions['redisOptions']>, 'replyMapping'>;
+  };
+}
+
+/** Options of {@link createPool}. Every duration is in milliseconds. */
+export interface PoolOptions {
+  /**
+   * `redis://[user[:password]@]host[:port][/db]` or `rediss://…` (TLS).
+   * Default: `process.env.REDIS_URL`, else `redis://127.0.0.1:6379/0`.
+   * Ignored for the address when `redis.sentinels` or `cluster` is set (user, password, db and TLS still apply).
+   */
+  url?: string;
+  /** ioredis options, merged over what the URL says. Sentinel: `{ sentinels: [...], name: 'mymaster' }`. */
+  redis?: RedisClientOptions;
+  /** Use Redis Cluster instead of a standalone/Sentinel server. */
+  cluster?: ClusterConfig;
+  /** Connections kept open even when idle; filled in the background. Default 0. */
+  min?: number;
+  /** Most connections leased at once (the shared `client` is extra). Default 10. */
+  max?: number;
+  /** How long `acquire` waits for a connection before `PoolTimeoutError`. Default 5000 ms. */
+  acquireTimeoutMs?: number;
+  /** Most `acquire` calls waiting at once; one more rejects with `PoolQueueFullError`. Default 1000. */
+  maxWaiting?: number;
+  /** Idle connections above `min` are closed after this long. `0` = never. Default 30000 ms. */
+  idleTimeoutMs?: number;
+  /** Retire a connection after this long (± `lifetimeJitterMs`). `0` = never. Default 1800000 ms (30 min). */
+  maxLifetimeMs?: number;
+  /** Random spread added to or taken from `maxLifetimeMs` per connection. Default 10% of `maxLifetimeMs`. */
+  lifetimeJitterMs?: number;
+  /** A connection idle longer than this is PINGed before it is handed out. `0` = always. Default 30000 ms. */
+  validateAfterIdleMs?: number;
+  /** Emit `leak` when a lease is held longer than this. `0` = off. Default 0. */
+  leakDetectionMs?: number;
+  /** TCP connect + handshake limit per connection attempt. Default 5000 ms. */
+  connectTimeoutMs?: number;
+  /** Per-command limit on the shared `client` (not on leases, which may block). Default 5000 ms. */
+  commandTimeoutMs?: number;
+}
+
+/** Options of {@link getPool}: pool options plus a registry name. */
+export interface GetPoolOptions extends PoolOptions {
+  /** Registry key; pools with the same name are the same pool. Default: derived from the options. */
+  name?: string;
+}
+
+/** Options of `acquire` and `use`. */
+export interface AcquireOptions {
+  /** Abort waiting; the promise rejects with `signal.reason`. */
+  signal?: AbortSignal;
+  /** Overrides the pool's `acquireTimeoutMs` for this call (ms). */
+  timeoutMs?: number;
+}
+
+/** Options of `close`. */
+export interface CloseOptions {
+  /** How long borrowed leases get to come back before they are closed anyway. Default 5000 ms. */
+  timeoutMs?: number;
+}
+
+/** Acquire wait times over the most recent acquires (ms). */
+export interface WaitTimeStats {
+  p50: number;
+  p99: number;
+  max: number;
+}
+
+/** A snapshot of the pool. Counters are totals since creation. */
+export interface PoolStats {
+  /** Connections open or opening (idle + borrowed + being created). */
+  size: number;
+  idle: number;
+  borrowed: number;
+  /** Acquires waiting for a connection. */
+  pending: number;
+  min: number;
+  max: number;
+  created: number;
+  destroyed: number;
+  acquired: number;
+  released: number;
+  /** Acquires that gave up with `PoolTimeoutError`. */
+  timeouts: number;
+  /** Acquires refused at once (queue full, pool closed). */
+  rejected: number;
+  /** Leases held past `leakDetectionMs`. */
+  leaks: number;
+  /** Leases given back dirty and cleaned with RESET or destroyed. */
+  resets: number;
+  /** Failed connection attempts. */
+  connectErrors: number;
+  /** Acquire wait time over the last 1024 acquires, ms. */
+  waitMs: WaitTimeStats;
+  /** The last connection error, redacted; undefined if none since the last success. */
+  lastError: string | undefined;
+  closed: boolean;
+}
+
+/** Names of the events a pool emits. */
+export type PoolEvent = 'create' | 'destroy' | 'acquire' | 'release' | 'timeout' | 'leak' | 'error';
+
+/** Why a connection was closed. */
+export type DestroyReason =
+  | 'idle'
+  | 'lifetime'
+  | 'broken'
+  | 'dirty'
+  | 'validation'
+  | 'destroyed'
+  | 'closed';
+
+/** Payloads of each event (also published on `diagnostics_channel` `hitpool:pool:<event>`). */
+export interface PoolEventMap {
+  create: { pool: string; connectionId: number };
+  destroy: { pool: string; connectionId: number; reason: DestroyReason };
+  acquire: { pool: string; connectionId: number; waitMs: number };
+  release: { pool: string; connectionId: number; heldMs: number; dirty: boolean };
+  timeout: { pool: string; waitedMs: number; error: PoolError };
+  leak: { pool: string; connectionId: number; heldMs: number; stack: string };
+  error: Error;
+}
+
+/** A listener for event `E`. */
+export type PoolListener<E extends PoolEvent> = (payload: PoolEventMap[E]) => void;
+
+/** An exclusive connection, out of the pool until released. */
+export interface PooledConnection extends AsyncDisposable {
+  /** The connection; throws `PoolError` (`POOL_LEASE_RELEASED`) after release. */
+  readonly redis: RedisConnection;
+  /** Give the connection back (cleaned first if needed). Idempotent. */
+  release(): void;
+  /** Close the connection instead of giving it back (e.g. after a protocol mix-up). */
+  destroy(): Promise<void>;
+}
+
+/** A bounded pool of Redis connections plus one shared multiplexed client. */
+export interface RedisPool extends AsyncDisposable {
+  /** Pool name (registry key or `pool-<n>`), used in events and stats. */
+  readonly name: string;
+  /**
+   * One shared, auto-pipelined connection for non-blocking commands; created on first access.
+   * Commands reject after `commandTimeoutMs` instead of queueing forever while Redis is down.
+   */
+  readonly client: RedisConnection;
+  /** Borrow an exclusive connection (for BLPOP, WATCH/MULTI, SUBSCRIBE, SELECT…). */
+  acquire(options?: AcquireOptions): Promise<PooledConnection>;
+  /** Acquire, run `fn`, release (even if `fn` throws). */
+  use<T>(fn: (redis: RedisConnection) => T | Promise<T>, options?: AcquireOptions): Promise<T>;
+  stats(): PoolStats;
+  on<E extends PoolEvent>(event: E, listener: PoolListener<E>): this;
+  off<E extends PoolEvent>(event: E, listener: PoolListener<E>): this;
+  once<E extends PoolEvent>(event: E, listener: PoolListener<E>): this;
+  /** Stop accepting acquires, wait up to `timeoutMs` for leases, close everything. Idempotent. */
+  close(options?: CloseOptions): Promise<void>;
+}
