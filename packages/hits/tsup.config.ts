@@ -1,6 +1,6 @@
-import { defineConfig } from 'tsup';
+import { defineConfig, type Options } from 'tsup';
 
-export default defineConfig({
+const config: Options = defineConfig({
   entry: ['src/index.ts'],
   format: ['esm', 'cjs'],
   dts: true,
@@ -9,4 +9,6 @@ export default defineConfig({
   target: 'node20',
   platform: 'node',
   splitting: false,
-});
+}) as Options;
+
+export default config;

@@ -1,4 +1,6 @@
 import { redisTestConfig } from '@hitpool/testing/vitest-preset';
-import { defineConfig, mergeConfig } from 'vitest/config';
+import { defineConfig, mergeConfig, type ViteUserConfig } from 'vitest/config';
 
-export default mergeConfig(redisTestConfig, defineConfig({}));
+const config: ViteUserConfig = mergeConfig(redisTestConfig, defineConfig({}));
+
+export default config;

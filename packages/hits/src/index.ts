@@ -1,1 +1,26 @@
-export { VERSION } from '@hitpool/pool';
+export {
+  HitsClosedError,
+  HitsConfigError,
+  HitsError,
+  type HitsErrorCode,
+  HitsFlushError,
+  HitsKeyError,
+  HitsLeaderboardError,
+} from './errors.js';
+export {
+  defaultHitKey,
+  slotTagOfKey,
+  suffixHitKey,
+  WINDOW_GRACE_SECONDS,
+  type WindowName,
+} from './layout.js';
+export { DEFAULT_LEADERBOARD_KEY, MAX_KEY_BYTES } from './options.js';
+export { keySlot, slotTag } from './slot.js';
+export { createHitTracker } from './tracker.js';
+export type {
+  HitOptions,
+  HitResult,
+  HitTracker,
+  HitTrackerOptions,
+  HitTrackerStats,
+} from './types.js';

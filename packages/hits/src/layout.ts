@@ -1,0 +1,75 @@
+import { keySlot, slotTag } from './slot.js';
+
+/** Names of the fixed windows a tracker can count. */
+export type WindowName = 'minute' | 'hour' | 'day';
+
+/** Length of each window in milliseconds. */
+export const WINDOW_MS: Readonly<Record<WindowName, number>> = {
+  minute: 60_000,
+  hour: 3_600_000,
+  day: 86_400_000,
+};
+
+/**
+ * Seconds a window key outlives its window, so app servers whose clocks differ a little
+ * still write into a live key instead of one that expires at once.
+ */
+export const WINDOW_GRACE_SECONDS = 60;
+
+/**
+ * Where a key's total hit counter lives by default: `{<tag>}:hits:total:<key>`, where `<tag>` is
+ * the slot tag of the key's own hash slot ({@link slotTagOfKey}). The counter is therefore in
+ * the same slot as the key for every key, including keys with `{tags}`, an empty `{}` or
+ * unbalanced braces, so one node serves both on a Cluster.
+ *
+ * @example defaultHitKey('name') === '{j83}:hits:total:name'
+ */
+export function defaultHitKey(key: string): string {
+  return `{${slotTag(keySlot(key))}}:hits:total:${key}`;
+}
+
+/**
+ * The `${key}${suffix}` counter scheme (default suffix `_hit`), for data written by code that
+ * kept counters at `${key}_hit`. On a Cluster the counter is usually in another slot than the
+ * key: fine in `pipeline` mode (one round trip per node), refused in `atomic` mode.
+ */
+export function suffixHitKey(suffix = '_hit'): (key: string) => string {
+  if (typeof suffix !== 'string' || suffix.length === 0)
+    throw new TypeError('suffixHitKey(suffix): suffix must be a non-empty string');
+  return (key: string) => key + suffix;
+}
+
+/** The tag that puts a key in the same slot as `key`: `slotTag(keySlot(key))`. */
+export function slotTagOfKey(key: string): string {
+  return slotTag(keySlot(key));
+}
+
+/** Index of the fixed window containing `nowMs` (milliseconds since the epoch, UTC). */
+export function windowIndex(name: WindowName, nowMs: number): number {
+  return Math.floor(nowMs / WINDOW_MS[name]);
+}
+
+/** TTL in seconds for a window key written at `nowMs`: rest of the window plus the grace. */
+export function windowTtlSeconds(name: WindowName, index: number, nowMs: number): number {
+  const endMs = (index + 1) * WINDOW_MS[name];
+  return Math.max(1, Math.ceil((endMs - nowMs) / 1000)) + WINDOW_GRACE_SECONDS;
+}
+
+/**
+ * Companion keys of a key whose counter is `counterKey`. They carry the slot tag of the
+ * counter's slot, so they always share the counter's slot (an atomic script can touch them
+ * together), and they embed the key itself after a fixed kind word, so the layout is
+ * injective: no two keys share a companion.
+ */
+export interface CompanionKeys {
+  window(name: WindowName, index: number): string;
+  readonly uniques: string;
+}
+
+export function companionKeys(key: string, counterKey: string): CompanionKeys {
+  const base = `{${slotTagOfKey(counterKey)}}:hits:`;
+  return {
+    window: (name, index) => `${base}${name}:${index}:${key}`,
+    uniques: `${base}uniques:${key}`,
+  };
+}

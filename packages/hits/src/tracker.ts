@@ -1,0 +1,355 @@
+import { EventEmitter } from 'node:events';
+import { HitBuffer } from './buffer.js';
+import {
+  clientIsCluster,
+  createExecutor,
+  type Executor,
+  keyPrefixOf,
+  type RedisCommand,
+  type Reply,
+  resolveClient,
+} from './client.js';
+import {
+  HitsClosedError,
+  HitsConfigError,
+  type HitsError,
+  HitsFlushError,
+  HitsLeaderboardError,
+} from './errors.js';
+import { windowIndex } from './layout.js';
+import {
+  checkKey,
+  checkVisitor,
+  counterKeyOf,
+  hitKeyKeepsSlot,
+  MAX_TOP,
+  type ResolvedOptions,
+  resolveOptions,
+} from './options.js';
+import { counterKeys, type Finish, type Op, type PlanContext, planGroup } from './plan.js';
+import { HIT_SCRIPT } from './script.js';
+import { hasHashTag, keySlot } from './slot.js';
+import type {
+  HitOptions,
+  HitResult,
+  HitTracker,
+  HitTrackerOptions,
+  HitTrackerStats,
+} from './types.js';
+
+function checkCluster(options: ResolvedOptions, keyPrefix: string): void {
+  if (
+    keyPrefix !== '' &&
+    (keyPrefix.includes('{') || keyPrefix.includes('}')) &&
+    !hasHashTag(keyPrefix)
+  )
+    throw new HitsConfigError(
+      `the Cluster client's keyPrefix ${JSON.stringify(keyPrefix)} has braces but no valid hash tag; ` +
+        'use a prefix without braces or with a full {tag}',
+    );
+  if (keyPrefix !== '')
+    throw new HitsConfigError(
+      'Cluster clients with a keyPrefix are not supported: the tracker routes commands by the slot ' +
+        'of each key as sent; create the Cluster client without keyPrefix',
+    );
+  if (options.mode !== 'atomic') return;
+  const probe = hitKeyKeepsSlot(options);
+  if (probe !== undefined)
+    throw new HitsConfigError(
+      `mode 'atomic' on a Cluster needs every counter in its key's hash slot, but options.hitKey(` +
+        `${JSON.stringify(probe)}) is in slot ${keySlot(counterKeyOf(options, probe))}, the key in ` +
+        `slot ${keySlot(probe)}. Use the default hitKey, a hitKey that keeps the key's {hash tag}, ` +
+        "or mode 'pipeline'",
+    );
+  if (options.leaderboardKey !== undefined)
+    throw new HitsConfigError(
+      "mode 'atomic' on a Cluster cannot include the leaderboard: its sorted set lives in one slot " +
+        "and the keys are spread over all slots. Use mode 'pipeline' (the leaderboard is updated in " +
+        'the same round trip, not atomically) or turn the leaderboard off',
+    );
+}
+
+function isNoScript(reply: Reply | undefined): boolean {
+  return reply?.[0]?.message.startsWith('NOSCRIPT') === true;
+}
+
+/**
+ * Create a hit tracker: `get(key)` reads a value and counts the hit in one round trip.
+ *
+ * @throws {HitsConfigError} for invalid options, and on a Cluster for combinations that cannot
+ * be honoured (`mode: 'atomic'` with a cross-slot `hitKey` or with `leaderboard`; a `keyPrefix`).
+ */
+export function createHitTracker(options: HitTrackerOptions): HitTracker {
+  const resolved = resolveOptions(options);
+  const current = resolveClient(options?.redis);
+  const first = current();
+  const isCluster = clientIsCluster(first);
+  if (isCluster) checkCluster(resolved, keyPrefixOf(first));
+  const executor = createExecutor(current);
+  return new Tracker(resolved, executor, isCluster);
+}
+
+class Tracker implements HitTracker {
+  private readonly events = new EventEmitter();
+  private readonly buffer: HitBuffer | undefined;
+  private readonly timer: NodeJS.Timeout | undefined;
+  private readonly leaderboardSlot: number;
+  private queue: Op[] = [];
+  private scheduled = false;
+  private readonly inFlight = new Set<Promise<void>>();
+  private closed = false;
+  private closing: Promise<void> | undefined;
+  private calls = 0;
+  private errors = 0;
+  private scriptLoaded = false;
+
+  constructor(
+    private readonly options: ResolvedOptions,
+    private readonly executor: Executor,
+    private readonly isCluster: boolean,
+  ) {
+    this.leaderboardSlot =
+      isCluster && options.leaderboardKey !== undefined ? keySlot(options.leaderboardKey) : -1;
+    if (options.buffer) {
+      this.buffer = new HitBuffer({
+        executor,
+        leaderboardKey: options.leaderboardKey,
+        leaderboardSlot: this.leaderboardSlot,
+        maxPendingKeys: options.buffer.maxPendingKeys,
+        report: (error) => this.report(error),
+      });
+      const buffer = this.buffer;
+      this.timer = setInterval(() => {
+        buffer.flush().catch(() => undefined);
+      }, options.buffer.flushIntervalMs);
+      this.timer.unref();
+    }
+  }
+
+  private report(error: HitsError): void {
+    if (this.events.listenerCount('error') > 0) this.events.emit('error', error);
+  }
+
+  on(event: 'error', listener: (error: HitsError) => void): this {
+    this.events.on(event, listener);
+    return this;
+  }
+
+  off(event: 'error', listener: (error: HitsError) => void): this {
+    this.events.off(event, listener);
+    return this;
+  }
+
+  private context(nowMs: number): PlanContext {
+    return {
+      options: this.options,
+      isCluster: this.isCluster,
+      nowMs,
+      leaderboardSlot: this.leaderboardSlot,
+      scriptLoaded: this.scriptLoaded,
+      local: this.buffer,
+    };
+  }
+
+  private enqueue<T extends HitResult | number>(
+    kind: Op['kind'],
+    key: string,
+    visitor: string | undefined,
+  ): Promise<T> {
+    this.calls++;
+    if (this.buffer && kind !== 'peek') {
+      const nowMs = Date.now();
+      const keys = counterKeys(this.context(nowMs), key);
+      const windows = this.options.windows.map((name) => ({
+        name,
+        index: windowIndex(name, nowMs),
+      }));
+      this.buffer.add(key, keys, windows, visitor);
+    }
+    return new Promise<T>((resolve, reject) => {
+      this.queue.push({ kind, key, visitor, resolve: resolve as (value: unknown) => void, reject });
+      if (!this.scheduled) {
+        this.scheduled = true;
+        // Like ioredis auto-pipelining: everything asked for in this turn of the event loop
+        // leaves in one pipeline (one write, one round trip per node).
+        setImmediate(() => this.run());
+      }
+    });
+  }
+
+  private run(): void {
+    this.scheduled = false;
+    const ops = this.queue;
+    this.queue = [];
+    const groups = new Map<string, Op[]>();
+    for (const op of ops) {
+      const group = groups.get(op.key);
+      if (group) group.push(op);
+      else groups.set(op.key, [op]);
+    }
+    const ctx = this.context(Date.now());
+    const commands: RedisCommand[] = [];
+    const finishers: Array<{ finish: Finish; offset: number; ops: Op[] }> = [];
+    for (const [key, group] of groups) {
+      const offset = commands.length;
+      const finish = planGroup(ctx, key, group, commands);
+      if (finish) finishers.push({ finish, offset, ops: group });
+    }
+    const done = this.send(commands).then(
+      (replies) => {
+        if (replies.some((reply) => reply[0])) this.errors++;
+        if (!this.scriptLoaded && commands.some((c, i) => c.name === 'eval' && !replies[i]?.[0]))
+          this.scriptLoaded = true;
+        for (const { finish, offset, ops: group } of finishers) {
+          try {
+            finish(replies, offset);
+          } catch (error) {
+            for (const op of group) op.reject(error);
+          }
+        }
+      },
+      (error: unknown) => {
+        this.errors++;
+        for (const { ops: group } of finishers) for (const op of group) op.reject(error);
+      },
+    );
+    this.inFlight.add(done);
+    void done.finally(() => this.inFlight.delete(done));
+  }
+
+  /** Send, and once more with EVAL for scripts the server does not have (restart, failover, SCRIPT FLUSH). */
+  private async send(commands: RedisCommand[]): Promise<Reply[]> {
+    const replies = await this.executor.send(commands);
+    const missing: number[] = [];
+    replies.forEach((reply, i) => {
+      if (isNoScript(reply) && commands[i]?.name === 'evalsha') missing.push(i);
+    });
+    if (missing.length === 0) return replies;
+    const again = await this.executor.send(
+      missing.map((i) => {
+        const command = commands[i] as RedisCommand;
+        return { ...command, name: 'eval', args: [HIT_SCRIPT, ...command.args.slice(1)] };
+      }),
+    );
+    missing.forEach((index, j) => {
+      replies[index] = again[j] as Reply;
+    });
+    return replies;
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new HitsClosedError();
+  }
+
+  async get(key: string, options?: HitOptions): Promise<HitResult> {
+    this.assertOpen();
+    checkKey(key);
+    const visitor = checkVisitor(options);
+    return this.enqueue<HitResult>('get', key, visitor);
+  }
+
+  async getMany(keys: readonly string[], options?: HitOptions): Promise<HitResult[]> {
+    this.assertOpen();
+    if (!Array.isArray(keys))
+      throw new TypeError('getMany(keys): keys must be an array of strings');
+    for (const [i, key] of keys.entries()) checkKey(key, `keys[${i}]`);
+    const visitor = checkVisitor(options);
+    return Promise.all(keys.map((key) => this.enqueue<HitResult>('get', key, visitor)));
+  }
+
+  async hit(key: string, options?: HitOptions): Promise<number> {
+    this.assertOpen();
+    checkKey(key);
+    const visitor = checkVisitor(options);
+    return this.enqueue<number>('hit', key, visitor);
+  }
+
+  async peek(key: string): Promise<HitResult> {
+    this.assertOpen();
+    checkKey(key);
+    return this.enqueue<HitResult>('peek', key, undefined);
+  }
+
+  async top(n = 10): Promise<Array<{ key: string; hits: number }>> {
+    this.assertOpen();
+    if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > MAX_TOP)
+      throw new RangeError(`top(n): n must be an integer from 1 to ${MAX_TOP}, got ${String(n)}`);
+    const board = this.options.leaderboardKey;
+    if (board === undefined)
+      throw new HitsLeaderboardError(
+        'top() needs a leaderboard: create the tracker with leaderboard: true (or { key })',
+      );
+    const [reply] = await this.executor.send([
+      { name: 'zrevrange', args: [board, 0, n - 1, 'WITHSCORES'], slot: this.leaderboardSlot },
+    ]);
+    if (reply?.[0]) throw reply[0];
+    const flat = (reply?.[1] ?? []) as string[];
+    const out: Array<{ key: string; hits: number }> = [];
+    for (let i = 0; i + 1 < flat.length; i += 2)
+      out.push({ key: flat[i] as string, hits: Number(flat[i + 1]) });
+    return out;
+  }
+
+  async reset(key: string): Promise<void> {
+    this.assertOpen();
+    checkKey(key);
+    this.buffer?.discard(key);
+    const keys = counterKeys(this.context(Date.now()), key);
+    const commands: RedisCommand[] = [];
+    // The counter and its companions share a slot, so one DEL covers them on a Cluster too.
+    const del = [keys.counter, ...keys.windows.map((w) => w.key)];
+    if (this.options.uniques && keys.companions) del.push(keys.companions.uniques);
+    commands.push({ name: 'del', args: del, slot: keys.counterSlot });
+    if (this.options.leaderboardKey !== undefined)
+      commands.push({
+        name: 'zrem',
+        args: [this.options.leaderboardKey, key],
+        slot: this.leaderboardSlot,
+      });
+    for (const [error] of await this.executor.send(commands)) if (error) throw error;
+  }
+
+  stats(): HitTrackerStats {
+    const buffer = this.buffer;
+    return {
+      calls: this.calls,
+      pending: buffer?.pendingHits ?? 0,
+      pendingKeys: buffer?.pendingKeys ?? 0,
+      flushes: buffer?.flushes ?? 0,
+      errors: this.errors + (buffer?.errors ?? 0),
+      dropped: buffer?.dropped ?? 0,
+    };
+  }
+
+  async flush(): Promise<void> {
+    await this.buffer?.flush();
+  }
+
+  close(): Promise<void> {
+    this.closed = true;
+    this.closing ??= this.shutdown();
+    return this.closing;
+  }
+
+  private async shutdown(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    while (this.scheduled || this.inFlight.size > 0) {
+      if (this.scheduled) await new Promise((resolve) => setImmediate(resolve));
+      else await Promise.all(this.inFlight);
+    }
+    if (!this.buffer) return;
+    try {
+      await this.buffer.flush();
+    } catch (error) {
+      const dropped = this.buffer.dropAll(error);
+      throw new HitsFlushError(
+        `close(): the last flush failed and ${dropped} buffered hit(s) were dropped`,
+        { cause: error, dropped },
+      );
+    }
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+}
