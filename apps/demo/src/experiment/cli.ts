@@ -1,0 +1,70 @@
+import { RedisNotFoundError, selectRedis } from '../redis/select.js';
+import { parseExperimentArgs, USAGE, UsageError } from './args.js';
+import { runExperiment } from './experiment.js';
+import { progressPrinter } from './progress.js';
+import { type ExperimentReport, formatTable, verdict } from './report.js';
+
+async function main(): Promise<number> {
+  const args = parseExperimentArgs(process.argv.slice(2));
+  if (args.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  const redis = await selectRedis({
+    url: args.url,
+    maxclients: args.maxclients,
+    forcePrivate: args.private,
+  });
+  const abort = new AbortController();
+  const onSignal = () => {
+    process.stderr.write('\nstopping: cleaning up keys…\n');
+    abort.abort();
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  process.stderr.write(`hitpool demo: ${redis.description}\n`);
+  process.stderr.write(`${args.users} users per scenario, ${args.durationSeconds} s each\n`);
+  try {
+    const results = await runExperiment({
+      url: redis.url,
+      users: args.users,
+      durationMs: args.durationSeconds * 1000,
+      onProgress: progressPrinter(process.stderr),
+      signal: abort.signal,
+    });
+    if (abort.signal.aborted) return 130;
+    const report: ExperimentReport = {
+      redis: { source: redis.source, url: redis.safeUrl, description: redis.description },
+      users: args.users,
+      durationSeconds: args.durationSeconds,
+      scenarios: results,
+      verdict: verdict(results),
+    };
+    process.stdout.write(
+      args.json
+        ? `${JSON.stringify(report)}\n`
+        : `\n${formatTable(results)}\n\n${report.verdict}\n`,
+    );
+    return 0;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    await redis.release();
+  }
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    if (error instanceof UsageError) process.stderr.write(`${error.message}\n\n${USAGE}\n`);
+    else if (error instanceof RedisNotFoundError)
+      process.stderr.write(`hitpool demo: ${error.message}\n`);
+    else
+      process.stderr.write(
+        `hitpool demo failed: ${error instanceof Error ? error.message : String(error)}\n`,
+      );
+    process.exitCode = error instanceof UsageError ? 2 : 1;
+  },
+);

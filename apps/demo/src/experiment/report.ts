@@ -1,0 +1,74 @@
+import type { ScenarioResult } from './experiment.js';
+
+/** Everything `--json` prints. */
+export interface ExperimentReport {
+  redis: { source: string; url: string; description: string };
+  users: number;
+  durationSeconds: number;
+  scenarios: ScenarioResult[];
+  verdict: string;
+}
+
+const int = (n: number) => Math.round(n).toLocaleString('en-US');
+const ms = (n: number) => (n >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixed(1) : n.toFixed(2));
+
+/** The results as an aligned text table, then the errors by message. */
+export function formatTable(results: readonly ScenarioResult[]): string {
+  const header = [
+    '#',
+    'scenario',
+    'calls/s',
+    'p50 ms',
+    'p99 ms',
+    'errors',
+    'peak conns',
+    'round trips/call',
+  ];
+  const rows = results.map((r, i) => [
+    String(i + 1),
+    r.title,
+    int(r.callsPerSecond),
+    ms(r.p50Ms),
+    ms(r.p99Ms),
+    int(r.errors.total),
+    int(r.peakConnections),
+    r.roundTripsPerCall.toFixed(1),
+  ]);
+  const widths = header.map((h, c) =>
+    Math.max(h.length, ...rows.map((row) => (row[c] ?? '').length)),
+  );
+  const line = (cells: readonly string[]) =>
+    cells
+      .map((cell, c) => (c === 1 ? cell.padEnd(widths[c] ?? 0) : cell.padStart(widths[c] ?? 0)))
+      .join('  ');
+  const out = [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)];
+  const errorLines = results.flatMap((r, i) =>
+    Object.entries(r.errors.byMessage)
+      .sort((a, b) => b[1] - a[1])
+      .map(([message, count]) => `  ${i + 1} ${r.title}: ${int(count)} × ${message}`),
+  );
+  if (errorLines.length > 0) out.push('', 'errors by message:', ...errorLines);
+  return out.join('\n');
+}
+
+/** One sentence: what one round trip on one shared connection did, next to a connection per call. */
+export function verdict(results: readonly ScenarioResult[]): string {
+  const perCall = results.find((r) => r.id === 'connection-per-call');
+  const hits = results.find((r) => r.id === 'hits-get');
+  const best = [...results].sort((a, b) => b.callsPerSecond - a.callsPerSecond)[0];
+  if (!perCall || !hits || !best) return 'verdict: not every scenario ran.';
+  const ratio =
+    perCall.callsPerSecond > 0
+      ? `${(hits.callsPerSecond / perCall.callsPerSecond).toFixed(1)}×`
+      : 'far more than';
+  const topError = Object.entries(perCall.errors.byMessage).sort((a, b) => b[1] - a[1])[0];
+  const failures = topError
+    ? `, ${int(perCall.errors.total)} failed calls (${topError[0]})`
+    : ', no failed calls';
+  return (
+    `verdict: hits.get did ${int(hits.callsPerSecond)} calls/s in ${hits.roundTripsPerCall.toFixed(1)} round trip(s) ` +
+    `on ${int(hits.peakConnections)} connection(s): ${ratio} a new connection per call ` +
+    `(${int(perCall.callsPerSecond)} calls/s, ${int(perCall.peakConnections)} connections at peak${failures}). ` +
+    `Fastest: ${best.title} (${int(best.callsPerSecond)} calls/s).`
+  );
+}

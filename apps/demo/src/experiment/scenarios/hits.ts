@@ -1,0 +1,37 @@
+import { createHitTracker, type HitTracker, type HitTrackerOptions } from '@hitpool/hits';
+import type { RedisPool } from '@hitpool/pool';
+import { openPool } from './pool.js';
+import type { Scenario, ScenarioSession } from './types.js';
+
+function trackerSession(pool: RedisPool, tracker: HitTracker): ScenarioSession {
+  return {
+    call: (key) => tracker.get(key),
+    async close() {
+      await tracker.close();
+      await pool.close();
+    },
+  };
+}
+
+function hitsScenario(
+  id: string,
+  title: string,
+  options: Omit<HitTrackerOptions, 'redis'>,
+): Scenario {
+  return {
+    id,
+    title,
+    async open(url) {
+      const pool = openPool(url);
+      return trackerSession(pool, createHitTracker({ redis: pool, ...options }));
+    },
+  };
+}
+
+/** 4: `@hitpool/hits` `get` with its defaults: value and count in one round trip on the pool's shared client. */
+export const hitsGet: Scenario = hitsScenario('hits-get', 'hits.get', {});
+
+/** 5: `@hitpool/hits` buffered: hits summed in memory and written once per interval. */
+export const hitsBuffered: Scenario = hitsScenario('hits-buffered', 'hits.get, buffered', {
+  buffer: {},
+});

@@ -1,0 +1,15 @@
+import { connectionPerCall } from './connection-per-call.js';
+import { hitsBuffered, hitsGet } from './hits.js';
+import { poolPipeline, poolTwoRoundTrips } from './pool.js';
+import type { Scenario } from './types.js';
+
+export type { Scenario, ScenarioSession } from './types.js';
+
+/** The five scenarios, in the order the story is told. */
+export const scenarios: readonly Scenario[] = [
+  connectionPerCall,
+  poolTwoRoundTrips,
+  poolPipeline,
+  hitsGet,
+  hitsBuffered,
+];

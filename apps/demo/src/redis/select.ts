@@ -1,0 +1,81 @@
+import { findRedisServer, INSTALL_HINT } from './binary.js';
+import { answersPing, startPrivateRedis } from './private-server.js';
+
+/** Where the Redis came from: `REDIS_URL`/`--url`, the local default port, or a server we started. */
+export type RedisSource = 'url' | 'local' | 'private';
+
+/** The Redis to use, and how to let go of it. */
+export interface SelectedRedis {
+  readonly url: string;
+  /** `url` with any password replaced by `***`. */
+  readonly safeUrl: string;
+  readonly source: RedisSource;
+  /** One sentence saying which Redis this is (credentials redacted). */
+  readonly description: string;
+  /** Stops the server when we started it; otherwise does nothing. */
+  release(): Promise<void>;
+}
+
+/** Thrown when no Redis answers and no redis-server binary exists to start one. */
+export class RedisNotFoundError extends Error {
+  override readonly name = 'RedisNotFoundError';
+  readonly code = 'DEMO_NO_REDIS';
+}
+
+/** `redis://user:***@host:port/db`: never print a password. */
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString().replace(/\/$/, '');
+  } catch {
+    return '(unparseable URL)';
+  }
+}
+
+/**
+ * Pick a Redis: an explicit URL if given, else whatever answers at
+ * 127.0.0.1:6379, else a private redis-server on a free port (no persistence,
+ * `maxclients` as given) that `release()` stops.
+ */
+export async function selectRedis(options: {
+  url?: string | undefined;
+  /** `maxclients` of a private server. */
+  maxclients: number;
+  /** Start a private server even if 127.0.0.1:6379 answers. */
+  forcePrivate?: boolean;
+}): Promise<SelectedRedis> {
+  const none = async () => undefined;
+  if (options.url) {
+    return {
+      url: options.url,
+      safeUrl: redactUrl(options.url),
+      source: 'url',
+      description: `using the Redis you named: ${redactUrl(options.url)}`,
+      release: none,
+    };
+  }
+  if (!options.forcePrivate && (await answersPing('127.0.0.1', 6379))) {
+    return {
+      url: 'redis://127.0.0.1:6379',
+      safeUrl: 'redis://127.0.0.1:6379',
+      source: 'local',
+      description:
+        'using the Redis already running at 127.0.0.1:6379 (its maxclients is not changed)',
+      release: none,
+    };
+  }
+  const binary = findRedisServer();
+  if (!binary)
+    throw new RedisNotFoundError(
+      `No Redis at 127.0.0.1:6379 and no redis-server found. ${INSTALL_HINT}`,
+    );
+  const server = await startPrivateRedis(binary, options.maxclients);
+  return {
+    url: server.url,
+    safeUrl: server.url,
+    source: 'private',
+    description: `started a private redis-server at 127.0.0.1:${server.port} (maxclients ${options.maxclients}, no persistence); it stops on exit`,
+    release: () => server.stop(),
+  };
+}

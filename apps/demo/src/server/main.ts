@@ -1,0 +1,39 @@
+import { redactUrl } from '../redis/select.js';
+import { buildApp } from './app.js';
+import { configFromEnv } from './config.js';
+
+const config = configFromEnv();
+const { app } = buildApp(config);
+
+let stopping = false;
+async function shutdown(signal: NodeJS.Signals): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  process.stdout.write(
+    `${signal}: finishing in-flight requests, flushing hits, closing the pool\n`,
+  );
+  try {
+    await app.close();
+    process.stdout.write('stopped\n');
+    process.exitCode = 0;
+  } catch (error) {
+    process.stderr.write(
+      `shutdown failed: ${error instanceof Error ? error.message : String(error)}\n`,
+    );
+    process.exitCode = 1;
+  }
+}
+process.once('SIGINT', shutdown);
+process.once('SIGTERM', shutdown);
+
+try {
+  const address = await app.listen({ host: config.host, port: config.port });
+  process.stdout.write(
+    `hitpool demo listening on ${address} (Redis ${redactUrl(config.redisUrl)})\n`,
+  );
+} catch (error) {
+  process.stderr.write(
+    `could not start: ${error instanceof Error ? error.message : String(error)}\n`,
+  );
+  process.exit(1);
+}
