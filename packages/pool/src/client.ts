@@ -50,6 +50,11 @@ export function createSharedClient(
   } else {
     client = new Redis({
       retryStrategy,
+      // After a failover the old master answers READONLY: reconnect (Sentinel finds the new
+      // master) and resend the command.
+      reconnectOnError: (error) => (error.message.startsWith('READONLY') ? 2 : false),
+      // With Sentinel, move to the new master on +switch-master instead of writing to the old one.
+      ...(options.redis.sentinels ? { failoverDetector: true } : {}),
       ...options.redis,
       lazyConnect: true,
       enableAutoPipelining: true,

@@ -18,6 +18,8 @@ export interface PoolConnection {
   broken: boolean;
   /** True while lent out. */
   leased: boolean;
+  /** Pool topology generation it was opened in; older ones are retired (Sentinel failover). */
+  readonly generation: number;
 }
 
 interface CommandLike {
@@ -69,6 +71,9 @@ function newClient(options: ResolvedPoolOptions): RedisConnection {
     });
   }
   return new Redis({
+    // A READONLY reply means this server was demoted (failover): drop the connection so the
+    // pool replaces it with one to the current master.
+    reconnectOnError: (error) => error.message.startsWith('READONLY'),
     ...options.redis,
     lazyConnect: true,
     enableOfflineQueue: false,
@@ -86,6 +91,7 @@ function newClient(options: ResolvedPoolOptions): RedisConnection {
 export async function openConnection(
   options: ResolvedPoolOptions,
   id: number,
+  generation: number,
   onLost: (connection: PoolConnection, error: Error | undefined) => void,
 ): Promise<PoolConnection> {
   const redis = newClient(options);
@@ -129,6 +135,7 @@ export async function openConnection(
     idleSince: now,
     broken: false,
     leased: false,
+    generation,
   };
   observeCommands(redis, connection.session);
   let lastError: Error | undefined;

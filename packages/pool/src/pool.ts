@@ -17,6 +17,7 @@ import {
 import { Lease } from './lease.js';
 import { type ResolvedPoolOptions, resolveOptions } from './options.js';
 import { resetConnection } from './reset.js';
+import { type StopWatching, watchSentinels } from './sentinel-watch.js';
 import type {
   AcquireOptions,
   CloseOptions,
@@ -61,6 +62,9 @@ export class Pool implements RedisPool {
   #sweepTimer: NodeJS.Timeout | undefined;
   #retryTimer: NodeJS.Timeout | undefined;
   #failures = 0;
+  /** Bumped on a Sentinel failover; connections from older generations are not lent again. */
+  #generation = 0;
+  #stopWatching: StopWatching | undefined;
   #lastError: Error | undefined;
 
   #created = 0;
@@ -259,7 +263,8 @@ export class Pool implements RedisPool {
 
   #takeIdle(): PoolConnection | undefined {
     let connection = this.#idle.pop();
-    while (connection?.broken) {
+    // A socket can close between the 'close' event and our bookkeeping; ask ioredis too.
+    while (connection !== undefined && (connection.broken || connection.redis.status !== 'ready')) {
       this.#destroy(connection, 'broken');
       connection = this.#idle.pop();
     }
@@ -333,6 +338,10 @@ export class Pool implements RedisPool {
       this.#destroy(connection, 'lifetime');
       return;
     }
+    if (connection.generation !== this.#generation) {
+      this.#destroy(connection, 'failover');
+      return;
+    }
     const waiter = this.#waiters.shift();
     if (waiter !== undefined) {
       if (this.#waiters.size === 0) this.#clearWaitTimer();
@@ -373,7 +382,10 @@ export class Pool implements RedisPool {
   #open(): void {
     this.#creating++;
     const id = this.#nextId++;
-    const opening = openConnection(this.#options, id, (connection, error) =>
+    if (this.#options.redis.sentinels && this.#stopWatching === undefined) {
+      this.#stopWatching = watchSentinels(this.#options.redis, () => this.#onFailover());
+    }
+    const opening = openConnection(this.#options, id, this.#generation, (connection, error) =>
       this.#onLost(connection, error),
     ).then(
       (connection) => {
@@ -417,6 +429,12 @@ export class Pool implements RedisPool {
       },
     );
     this.#opening.add(opening);
+  }
+
+  /** The master moved: drop idle connections now, borrowed ones when they come back. */
+  #onFailover(): void {
+    this.#generation++;
+    for (const connection of this.#idle.splice(0)) this.#destroy(connection, 'failover');
   }
 
   #onLost(connection: PoolConnection, error: Error | undefined): void {
@@ -557,6 +575,7 @@ export class Pool implements RedisPool {
     for (const connection of [...this.#all]) closing.push(this.#destroy(connection, 'closed'));
     await Promise.allSettled(this.#opening);
     if (this.#shared !== undefined) closing.push(this.#shared.close(timeoutMs));
+    if (this.#stopWatching !== undefined) closing.push(this.#stopWatching());
     await Promise.all(closing);
   }
 

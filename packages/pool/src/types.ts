@@ -125,6 +125,7 @@ export type DestroyReason =
   | 'dirty'
   | 'validation'
   | 'destroyed'
+  | 'failover'
   | 'closed';
 
 /** Payloads of each event (also published on `diagnostics_channel` `hitpool:pool:<event>`). */

@@ -1,0 +1,126 @@
+import {
+  type RedisCluster,
+  type RedisSentinelGroup,
+  randomPrefix,
+  startRedisCluster,
+  startRedisSentinel,
+  waitFor,
+} from '@hitpool/testing';
+import { Cluster } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createPool, type RedisPool } from '../src/index.js';
+
+describe('Redis Cluster', () => {
+  let cluster: RedisCluster;
+  let pool: RedisPool;
+  beforeAll(async () => {
+    cluster = await startRedisCluster();
+    pool = createPool({ cluster: { nodes: cluster.startupNodes }, max: 2 });
+  }, 60_000);
+  afterAll(async () => {
+    await pool?.close();
+    await cluster?.close();
+  });
+
+  it('routes shared-client commands across slots', async () => {
+    expect(pool.client).toBeInstanceOf(Cluster);
+    const keys = ['a', 'b', 'c', 'd', 'e'].map((k) => `${randomPrefix('cl')}${k}`);
+    const slots = new Set(await Promise.all(keys.map((key) => cluster.keySlot(key))));
+    expect(slots.size).toBeGreaterThan(1);
+    await Promise.all(keys.map((key) => pool.client.set(key, key)));
+    expect(await Promise.all(keys.map((key) => pool.client.get(key)))).toEqual(keys);
+    await Promise.all(keys.map((key) => pool.client.del(key)));
+  });
+
+  it('runs a WATCH/MULTI/EXEC transaction on keys of one slot through a lease', async () => {
+    const tag = `{${randomPrefix('tx')}}`;
+    const [balance, log] = [`${tag}:balance`, `${tag}:log`];
+    await pool.client.set(balance, '10');
+    const result = await pool.use(async (redis) => {
+      await redis.watch(balance);
+      const current = Number(await redis.get(balance));
+      return redis
+        .multi()
+        .set(balance, String(current - 3))
+        .rpush(log, 'debit 3')
+        .exec();
+    });
+    expect(result).toEqual([
+      [null, 'OK'],
+      [null, 1],
+    ]);
+    expect(await pool.client.get(balance)).toBe('7');
+
+    // A concurrent write between WATCH and EXEC aborts the transaction.
+    const aborted = await pool.use(async (redis) => {
+      await redis.watch(balance);
+      await pool.client.set(balance, '100');
+      return redis.multi().set(balance, '0').exec();
+    });
+    expect(aborted).toBeNull();
+    expect(await pool.client.get(balance)).toBe('100');
+    await pool.client.del(balance, log);
+    expect(pool.stats()).toMatchObject({ borrowed: 0, destroyed: 0 });
+  });
+});
+
+describe('Redis Sentinel', () => {
+  let group: RedisSentinelGroup;
+  let pool: RedisPool;
+  beforeAll(async () => {
+    group = await startRedisSentinel();
+    pool = createPool({
+      redis: { sentinels: group.sentinelAddresses.slice(), name: group.masterName },
+      acquireTimeoutMs: 10_000,
+      commandTimeoutMs: 2_000,
+    });
+  }, 60_000);
+  afterAll(async () => {
+    await pool?.close();
+    await group?.close();
+  });
+
+  it('finds the master through the sentinels, for the client and for leases, and follows a failover', async () => {
+    const key = `${randomPrefix('sentinel')}k`;
+    const master = await group.currentMaster();
+    const reasons: string[] = [];
+    pool.on('destroy', (event) => reasons.push(event.reason));
+    await pool.client.set(key, '1');
+    const port = await pool.use(async (redis) => {
+      expect(await redis.incr(key)).toBe(2);
+      return Number(/tcp_port:(\d+)/.exec(await redis.info('server'))?.[1]);
+    });
+    expect(port).toBe(master.port);
+
+    const promoted = await group.failover();
+    // Leases follow the sentinels: connections to the demoted master are dropped and the
+    // replacements resolve the new master.
+    const leasePort = () =>
+      pool.use(async (redis) => {
+        await redis.incr(key);
+        return Number(/tcp_port:(\d+)/.exec(await redis.info('server'))?.[1]);
+      });
+    await waitFor(
+      'leases on the new master',
+      () =>
+        leasePort().then(
+          (port) => port === promoted.port,
+          () => false,
+        ),
+      20_000,
+      100,
+    );
+    expect(reasons).toContain('failover');
+    await waitFor(
+      'the client on the new master',
+      () =>
+        pool.client.incr(key).then(
+          () => true,
+          () => false,
+        ),
+      20_000,
+      100,
+    );
+    await pool.client.del(key);
+  }, 40_000);
+});
