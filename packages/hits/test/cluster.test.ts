@@ -1,8 +1,10 @@
+import { createPool } from '@hitpool/pool';
 import {
   type RedisCluster,
   startRedisCluster,
   startTcpProxy,
   type TcpProxy,
+  waitFor,
 } from '@hitpool/testing';
 import type { Cluster, Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -256,6 +258,38 @@ describe('a tracker on a 3-master Cluster', () => {
       hitKey: (key) => `{${slotTagOfKey(key)}}:count:${key}`,
     });
     void tagged.close();
+  });
+
+  it('follows MOVED when its slot map is stale, and leaves the client open', async () => {
+    for (const mode of ['pipeline', 'atomic'] as const) {
+      const hits = createHitTracker({ redis: client, mode, windows: ['minute'] });
+      const key = `moved:${mode}:foo{}{bar}`;
+      expect(await hits.hit(key)).toBe(1);
+      const slot = keySlot(key);
+      const right = client.slots[slot]?.[0];
+      const wrong = client.slots.find((nodes) => nodes[0] !== right)?.[0] as string;
+      client.slots[slot] = [wrong];
+      expect(await hits.get(key)).toMatchObject({ hits: 2, windows: { minute: 2 } });
+      // ioredis refreshes its slot map after the MOVED.
+      await waitFor('the slot map refresh', () => client.slots[slot]?.[0] === right, 5000, 20);
+      expect(await hits.peek(key)).toMatchObject({ hits: 2 });
+      await hits.reset(key);
+      await hits.close();
+      expect(client.status).toBe('ready');
+    }
+  });
+
+  it('works with a Cluster RedisPool and leaves the pool open', async () => {
+    const pool = createPool({ cluster: { nodes: cluster.startupNodes.slice() } });
+    const hits = createHitTracker({ redis: pool, mode: 'atomic', uniques: true });
+    expect(await hits.get('pool:foo{}{bar}', { visitor: 'a' })).toMatchObject({
+      hits: 1,
+      uniques: 1,
+    });
+    await hits.reset('pool:foo{}{bar}');
+    await hits.close();
+    expect(pool.stats().closed).toBe(false);
+    await pool.close();
   });
 
   it('refuses a Cluster client with a keyPrefix', async () => {
