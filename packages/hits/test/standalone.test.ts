@@ -152,6 +152,32 @@ describe('windows, uniques, leaderboard', () => {
   });
 });
 
+describe('a client with a keyPrefix', () => {
+  it('lets ioredis prefix every key it writes; top() returns the keys as given', async () => {
+    const p = randomPrefix('prefix');
+    const prefixed = new Redis(inject('redisUrl'), { keyPrefix: p });
+    await prefixed.set('k', 'v');
+    const hits = createHitTracker({
+      redis: prefixed,
+      windows: ['hour'],
+      uniques: true,
+      leaderboard: true,
+    });
+    expect(await hits.get('k', { visitor: 'a' })).toMatchObject({
+      value: 'v',
+      hits: 1,
+      uniques: 1,
+    });
+    expect(await redis.get(`${p}${defaultHitKey('k')}`)).toBe('1');
+    expect(await hits.top(1)).toEqual([{ key: 'k', hits: 1 }]);
+    await hits.reset('k');
+    expect(await redis.keys(`${p}*`)).toEqual([`${p}k`]);
+    await prefixed.del('k', 'hits:leaderboard');
+    await hits.close();
+    await prefixed.quit();
+  });
+});
+
 describe('suffixHitKey', () => {
   it('continues counting existing <key>_hit data', async () => {
     const p = randomPrefix('suffix');
