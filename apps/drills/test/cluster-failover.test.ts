@@ -1,0 +1,147 @@
+import { createHitTracker } from '@hitpool/hits';
+import { createPool, type PoolStats } from '@hitpool/pool';
+import { type RedisCluster, randomPrefix, startRedisCluster, waitFor } from '@hitpool/testing';
+import { afterAll, beforeAll, expect, inject, it } from 'vitest';
+import { replicaOf } from '../src/cluster-admin.js';
+import type { LedgerComparison } from '../src/counters.js';
+import { keyNames, readHits, readIntegers, seedKeys } from '../src/data.js';
+import { reportDrill } from '../src/figures.js';
+import { type LoadResult, runLoad, type ScenarioContext } from '../src/load.js';
+import { waitForReplicasInSync } from '../src/replication.js';
+import { watchUnhandled } from '../src/unhandled.js';
+import { createWorkload } from '../src/workload.js';
+import { CALLERS, correctnessFailures, DRILL_POOL, TRANSACTION_CALLERS } from './common.js';
+
+let cluster: RedisCluster;
+
+beforeAll(async () => {
+  // No 5 s delay before a replica's first (diskless) sync.
+  cluster = await startRedisCluster({ config: { 'repl-diskless-sync-delay': 0 } });
+  await waitForReplicasInSync(cluster.nodes);
+});
+
+afterAll(async () => {
+  await cluster?.close();
+});
+
+/**
+ * Run the standard load on keys that all live in one slot (one hash tag), so
+ * the stall is the stall of the shard that fails over, then compare what was
+ * acknowledged with what the cluster holds.
+ */
+async function clusterDrill(
+  label: string,
+  scenario: (slot: number) => (context: ScenarioContext) => Promise<void>,
+): Promise<{
+  load: LoadResult;
+  hits: LedgerComparison;
+  transactions: LedgerComparison;
+  poolStats: PoolStats;
+  unhandled: number;
+}> {
+  await waitForReplicasInSync(cluster.nodes);
+  const prefix = randomPrefix(label);
+  const keys = keyNames(prefix, 50, prefix);
+  const slot = await cluster.keySlot(keys[0] as string);
+  const admin = cluster.connect();
+  await seedKeys(admin, keys);
+  const pool = createPool({ cluster: { nodes: cluster.startupNodes.slice() }, ...DRILL_POOL });
+  const tracker = createHitTracker({ redis: pool });
+  const workload = createWorkload({
+    tracker,
+    keys,
+    pool,
+    transactionCallers: TRANSACTION_CALLERS,
+    transactionKey: (caller) => `${prefix}{${prefix}}tx:${caller}`,
+  });
+  const unhandled = watchUnhandled();
+  try {
+    const load = await runLoad({
+      callers: CALLERS,
+      call: workload.call,
+      labelOf: workload.labelOf,
+      tailMs: 2_000,
+      maxMs: 40_000,
+      scenario: scenario(slot),
+    });
+    if (load.scenarioError) throw load.scenarioError;
+    const readTracker = createHitTracker({ redis: admin });
+    const hits = workload.hits.compare(await readHits(readTracker, workload.hits.keys));
+    const transactions = workload.transactions.compare(
+      await readIntegers(admin, workload.transactions.keys),
+    );
+    await readTracker.close();
+    return {
+      load,
+      hits,
+      transactions,
+      poolStats: pool.stats(),
+      unhandled: unhandled.errors.length,
+    };
+  } finally {
+    unhandled.stop();
+    admin.disconnect();
+    await tracker.close();
+    await pool.close({ timeoutMs: 1_000 });
+  }
+}
+
+it('Cluster planned failover (CLUSTER FAILOVER on a replica) loses nothing', async () => {
+  const result = await clusterDrill('cluster-planned', (slot) => async ({ mark }) => {
+    const master = await cluster.masterForSlot(slot);
+    const replica = await replicaOf(cluster, master);
+    mark('failover');
+    await cluster.failover(replica);
+    mark('promoted');
+  });
+  reportDrill({
+    drill: '3a Cluster planned failover',
+    load: result.load,
+    recoverFrom: 'promoted',
+    counters: { hits: result.hits, transactions: result.transactions },
+    details: { 'unhandled rejections': result.unhandled, 'pool stats': result.poolStats },
+    resultsFile: inject('drillResults'),
+  });
+  expect(result.load.pending, 'calls left pending').toBe(0);
+  expect(correctnessFailures(result.load.failures.counts)).toEqual([]);
+  expect(result.hits.lost).toBe(0);
+  expect(result.transactions.lost).toBe(0);
+  expect(result.unhandled).toBe(0);
+});
+
+it('Cluster kill -9 of a master: the replica takes over, lost increments counted', async () => {
+  const result = await clusterDrill('cluster-kill', (slot) => async ({ mark }) => {
+    const master = await cluster.masterForSlot(slot);
+    await master.kill();
+    mark('kill');
+    await waitFor(
+      'a replica to take over the slot',
+      async () => (await cluster.masterForSlot(slot).catch(() => master)) !== master,
+      30_000,
+      100,
+    );
+    await cluster.waitUntilHealthy();
+    mark('promoted');
+  });
+  reportDrill({
+    drill: '3b Cluster failover: kill -9 of a master',
+    load: result.load,
+    recoverFrom: 'kill',
+    counters: { hits: result.hits, transactions: result.transactions },
+    details: {
+      'promoted after kill ms': Math.round(
+        (result.load.marks.promoted?.atMs ?? 0) - (result.load.marks.kill?.atMs ?? 0),
+      ),
+      'first success after promotion ms': result.load.marks.promoted?.firstSuccessAfterMs,
+      'unhandled rejections': result.unhandled,
+      'pool stats': result.poolStats,
+    },
+    resultsFile: inject('drillResults'),
+  });
+  expect(result.load.pending, 'calls left pending').toBe(0);
+  expect(correctnessFailures(result.load.failures.counts)).toEqual([]);
+  expect(result.load.marks.promoted?.firstSuccessAfterMs).not.toBeNull();
+  expect(result.unhandled).toBe(0);
+  // Lost acknowledged increments are reported, not asserted: Redis replicates
+  // asynchronously, so a crash can lose what the master acknowledged last.
+});

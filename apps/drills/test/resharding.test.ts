@@ -1,0 +1,104 @@
+import { createHitTracker } from '@hitpool/hits';
+import { createPool } from '@hitpool/pool';
+import { type RedisCluster, randomPrefix, startRedisCluster } from '@hitpool/testing';
+import { afterAll, beforeAll, expect, inject, it } from 'vitest';
+import { migrateSlot } from '../src/cluster-admin.js';
+import { keyNames, readHits, readIntegers, seedKeys } from '../src/data.js';
+import { reportDrill } from '../src/figures.js';
+import { runLoad } from '../src/load.js';
+import { waitForReplicasInSync } from '../src/replication.js';
+import { watchUnhandled } from '../src/unhandled.js';
+import { createWorkload } from '../src/workload.js';
+import { CALLERS, DRILL_POOL, TRANSACTION_CALLERS } from './common.js';
+
+let cluster: RedisCluster;
+
+beforeAll(async () => {
+  // No 5 s delay before a replica's first (diskless) sync.
+  cluster = await startRedisCluster({ config: { 'repl-diskless-sync-delay': 0 } });
+  await waitForReplicasInSync(cluster.nodes);
+});
+
+afterAll(async () => {
+  await cluster?.close();
+});
+
+it('resharding: the slot of the tracked keys moves twice under load', async () => {
+  const prefix = randomPrefix('reshard');
+  // One hash tag: the keys, their hit counters and the transaction keys share one slot.
+  const keys = keyNames(prefix, 50, prefix);
+  const slot = await cluster.keySlot(keys[0] as string);
+  const admin = cluster.connect();
+  await seedKeys(admin, keys);
+
+  const pool = createPool({ cluster: { nodes: cluster.startupNodes.slice() }, ...DRILL_POOL });
+  const tracker = createHitTracker({ redis: pool });
+  const workload = createWorkload({
+    tracker,
+    keys,
+    pool,
+    transactionCallers: TRANSACTION_CALLERS,
+    transactionKey: (caller) => `${prefix}{${prefix}}tx:${caller}`,
+  });
+  const unhandled = watchUnhandled();
+  const moves: Array<{ from: number; to: number; keys: number; ms: number }> = [];
+  try {
+    const load = await runLoad({
+      callers: CALLERS,
+      call: workload.call,
+      labelOf: workload.labelOf,
+      tailMs: 1_500,
+      maxMs: 40_000,
+      scenario: async ({ mark, elapsed }) => {
+        for (let hop = 0; hop < 2; hop++) {
+          const source = await cluster.masterForSlot(slot);
+          const target = (await cluster.masters()).find((node) => node !== source);
+          if (!target) throw new Error('no other master to move the slot to');
+          const startedAt = elapsed();
+          const moved = await migrateSlot(cluster, slot, source, target);
+          moves.push({
+            from: source.port,
+            to: target.port,
+            keys: moved,
+            ms: Math.round(elapsed() - startedAt),
+          });
+          mark(`moved ${hop + 1}`);
+        }
+      },
+    });
+    if (load.scenarioError) throw load.scenarioError;
+
+    const readTracker = createHitTracker({ redis: admin });
+    const hits = workload.hits.compare(await readHits(readTracker, workload.hits.keys));
+    const transactions = workload.transactions.compare(
+      await readIntegers(admin, workload.transactions.keys),
+    );
+    await readTracker.close();
+
+    reportDrill({
+      drill: '4 Cluster resharding: slot moved twice',
+      load,
+      counters: { hits, transactions },
+      details: {
+        slot,
+        moves,
+        'unhandled rejections': unhandled.errors.length,
+        'pool stats': pool.stats(),
+      },
+      resultsFile: inject('drillResults'),
+    });
+
+    expect(load.pending, 'calls left pending').toBe(0);
+    expect(moves.every((move) => move.keys > 0)).toBe(true);
+    // MOVED and ASK are followed: no call fails and every counter is exact.
+    expect(load.failures.counts).toEqual({});
+    expect(hits).toMatchObject({ lost: 0, extra: 0 });
+    expect(transactions).toMatchObject({ lost: 0, extra: 0 });
+    expect(unhandled.errors).toEqual([]);
+  } finally {
+    unhandled.stop();
+    admin.disconnect();
+    await tracker.close();
+    await pool.close({ timeoutMs: 1_000 });
+  }
+});

@@ -1,0 +1,134 @@
+import { createHitTracker } from '@hitpool/hits';
+import { createPool } from '@hitpool/pool';
+import { delay, type RedisServer, randomPrefix, startRedisServer } from '@hitpool/testing';
+import { afterAll, beforeAll, expect, inject, it } from 'vitest';
+import { keyNames, seedKeys } from '../src/data.js';
+import { reportDrill } from '../src/figures.js';
+import { runLoad } from '../src/load.js';
+import { watchUnhandled } from '../src/unhandled.js';
+import { createWorkload } from '../src/workload.js';
+import {
+  CALLERS,
+  correctnessFailures,
+  TIMEOUT_TOLERANCE_MS,
+  TRANSACTION_CALLERS,
+} from './common.js';
+
+/** Few leases and short timeouts, so waiters time out while the server is stuck. */
+const SLOW_POOL = {
+  max: 4,
+  acquireTimeoutMs: 500,
+  commandTimeoutMs: 300,
+  connectTimeoutMs: 1_000,
+} as const;
+
+let server: RedisServer;
+
+beforeAll(async () => {
+  server = await startRedisServer({ config: { 'enable-debug-command': 'yes' } });
+});
+
+afterAll(async () => {
+  await server?.close();
+});
+
+const cases = [
+  {
+    name: '5a slow server: CLIENT PAUSE 3 s',
+    stall: async () => {
+      await server.clientPause(3_000);
+      await delay(3_000);
+    },
+  },
+  {
+    name: '5b slow server: DEBUG SLEEP 2 s',
+    // redis-cli returns when the server wakes up.
+    stall: () => server.cli('DEBUG', 'SLEEP', '2').then(() => {}),
+  },
+];
+
+it.each(cases)('$name', async ({ name, stall }) => {
+  const prefix = randomPrefix('slow');
+  const keys = keyNames(prefix, 50);
+  const admin = server.connect();
+  await seedKeys(admin, keys);
+  admin.disconnect();
+
+  const pool = createPool({ url: server.url, ...SLOW_POOL });
+  const tracker = createHitTracker({ redis: pool });
+  const workload = createWorkload({
+    tracker,
+    keys,
+    pool,
+    transactionCallers: TRANSACTION_CALLERS,
+    transactionKey: (caller) => `${prefix}tx:${caller}`,
+  });
+  const unhandled = watchUnhandled();
+  try {
+    const load = await runLoad({
+      callers: CALLERS,
+      call: workload.call,
+      labelOf: workload.labelOf,
+      tailMs: 1_500,
+      scenario: async ({ mark }) => {
+        mark('stall');
+        await stall();
+        mark('server answers');
+      },
+    });
+    if (load.scenarioError) throw load.scenarioError;
+
+    const latency = load.failures.latency;
+    const commandTimeouts = Object.entries(latency).filter(([code]) => !code.startsWith('tx:'));
+    const acquireTimeouts = latency['tx:POOL_ACQUIRE_TIMEOUT'];
+    const overshoot = (ranges: Array<{ max: number }>, limit: number) =>
+      Math.round(Math.max(0, ...ranges.map((range) => range.max - limit)));
+    reportDrill({
+      drill: name,
+      load,
+      recoverFrom: 'server answers',
+      details: {
+        'acquireTimeoutMs / commandTimeoutMs': `${SLOW_POOL.acquireTimeoutMs} / ${SLOW_POOL.commandTimeoutMs}`,
+        'acquire timeouts fired at ms': acquireTimeouts
+          ? `${Math.round(acquireTimeouts.min)}..${Math.round(acquireTimeouts.max)}`
+          : 'none',
+        'worst acquire timeout overshoot ms': overshoot(
+          acquireTimeouts ? [acquireTimeouts] : [],
+          SLOW_POOL.acquireTimeoutMs,
+        ),
+        'worst command timeout overshoot ms': overshoot(
+          commandTimeouts.map(([, range]) => range),
+          SLOW_POOL.commandTimeoutMs,
+        ),
+        'stated tolerance ms': TIMEOUT_TOLERANCE_MS,
+        'unhandled rejections': unhandled.errors.length,
+        'pool stats': pool.stats(),
+      },
+      resultsFile: inject('drillResults'),
+    });
+
+    expect(load.pending, 'calls left pending').toBe(0);
+    expect(correctnessFailures(load.failures.counts)).toEqual([]);
+    // Waiters give up at acquireTimeoutMs, never early, at most the tolerance late.
+    expect(acquireTimeouts, 'some acquire timed out while the server was stuck').toBeDefined();
+    expect(acquireTimeouts?.min).toBeGreaterThanOrEqual(SLOW_POOL.acquireTimeoutMs - 5);
+    expect(acquireTimeouts?.max).toBeLessThanOrEqual(
+      SLOW_POOL.acquireTimeoutMs + TIMEOUT_TOLERANCE_MS,
+    );
+    // Commands on the shared client give up at commandTimeoutMs.
+    expect(commandTimeouts.length, 'some hits.get timed out').toBeGreaterThan(0);
+    for (const [code, range] of commandTimeouts) {
+      expect(range.min, code).toBeGreaterThanOrEqual(SLOW_POOL.commandTimeoutMs - 5);
+      expect(range.max, code).toBeLessThanOrEqual(
+        SLOW_POOL.commandTimeoutMs + TIMEOUT_TOLERANCE_MS,
+      );
+    }
+    expect(load.marks['server answers']?.firstSuccessAfterMs).not.toBeNull();
+    expect(load.marks['server answers']?.firstSuccessAfterMs).toBeLessThanOrEqual(1_000);
+    expect(unhandled.errors).toEqual([]);
+  } finally {
+    unhandled.stop();
+    await tracker.close();
+    await pool.close({ timeoutMs: 1_000 });
+  }
+});
