@@ -7,8 +7,6 @@ export interface RunOptions {
   env?: NodeJS.ProcessEnv;
   /** Kill the command (SIGKILL) after this long. Default 120000 ms. */
   timeoutMs?: number;
-  /** Text written to the command's stdin, which is then closed. */
-  input?: string;
 }
 
 /** What a finished command printed. */
@@ -53,7 +51,8 @@ export function run(
     const child = spawn(command, args, {
       cwd: options.cwd,
       env: options.env ?? process.env,
-      stdio: ['pipe', 'pipe', 'pipe'],
+      // No stdin: nothing here may stop to ask a question (an OTP prompt, a confirmation).
+      stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
     let stderr = '';
@@ -63,7 +62,6 @@ export function run(
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
       stderr += chunk;
     });
-    child.stdin.end(options.input ?? '');
     let timedOut = false;
     const timeoutMs = options.timeoutMs ?? 120_000;
     const timer = setTimeout(() => {
@@ -87,4 +85,19 @@ export function run(
       reject(new CommandFailedError(shown, exit, { stdout, stderr }));
     });
   });
+}
+
+/**
+ * This process's environment without what pnpm, npm and vitest inject into scripts, plus
+ * `extra`. `npm_config_*` could silently redirect a publish; NODE_PATH (set by `pnpm exec`)
+ * would let a consumer outside the workspace resolve the workspace's own packages;
+ * NODE_OPTIONS could load a loader into it.
+ */
+export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [name, value] of Object.entries(process.env)) {
+    if (/^(npm_|pnpm_|vitest|node_options$|node_path$|init_cwd$)/i.test(name)) continue;
+    env[name] = value;
+  }
+  return { ...env, ...extra };
 }
