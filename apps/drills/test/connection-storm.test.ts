@@ -108,8 +108,11 @@ it.each(cases)('$name', async ({ name, options, failFast }) => {
     expect(peakPending).toBeLessThanOrEqual(options.maxWaiting);
     if (failFast) {
       expect(Object.keys(load.failures.counts)).toEqual(['tx:POOL_QUEUE_FULL']);
-      // Refused at once, not after waiting.
-      expect(load.failures.latency['tx:POOL_QUEUE_FULL']?.max).toBeLessThan(100);
+      // Refused at once, not after waiting for acquireTimeoutMs; what latency there is comes
+      // from 2,000 callers sharing one event loop.
+      expect(load.failures.latency['tx:POOL_QUEUE_FULL']?.max).toBeLessThan(
+        options.acquireTimeoutMs / 4,
+      );
     } else {
       expect(load.failures.counts).toEqual({});
     }
