@@ -28,7 +28,7 @@ import {
 } from './options.js';
 import { counterKeys, type Finish, type Op, type PlanContext, planGroup } from './plan.js';
 import { HIT_SCRIPT } from './script.js';
-import { hasHashTag, keySlot } from './slot.js';
+import { keySlot } from './slot.js';
 import type {
   HitOptions,
   HitResult,
@@ -38,15 +38,6 @@ import type {
 } from './types.js';
 
 function checkCluster(options: ResolvedOptions, keyPrefix: string): void {
-  if (
-    keyPrefix !== '' &&
-    (keyPrefix.includes('{') || keyPrefix.includes('}')) &&
-    !hasHashTag(keyPrefix)
-  )
-    throw new HitsConfigError(
-      `the Cluster client's keyPrefix ${JSON.stringify(keyPrefix)} has braces but no valid hash tag; ` +
-        'use a prefix without braces or with a full {tag}',
-    );
   if (keyPrefix !== '')
     throw new HitsConfigError(
       'Cluster clients with a keyPrefix are not supported: the tracker routes commands by the slot ' +

@@ -292,6 +292,16 @@ describe('a tracker on a 3-master Cluster', () => {
     await pool.close();
   });
 
+  it('works on a Cluster client that has not connected yet', async () => {
+    const fresh = cluster.connect({ lazyConnect: true });
+    const hits = createHitTracker({ redis: fresh, windows: ['minute'] });
+    expect(await hits.get('lazy:foo{}{bar}')).toMatchObject({ hits: 1, windows: { minute: 1 } });
+    expect(await hits.get('lazy:foo{}{bar}')).toMatchObject({ hits: 2, windows: { minute: 2 } });
+    await hits.reset('lazy:foo{}{bar}');
+    await hits.close();
+    await fresh.quit();
+  });
+
   it('refuses a Cluster client with a keyPrefix', async () => {
     const prefixed = cluster.connect({ keyPrefix: 'app:', lazyConnect: true });
     expect(() => createHitTracker({ redis: prefixed })).toThrow(/keyPrefix/);
