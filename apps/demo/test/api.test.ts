@@ -224,9 +224,11 @@ describe('top, stats, load', () => {
   it('reports pool and tracker stats', async () => {
     const stats = (await request('GET', '/api/stats')).json() as {
       pool: Record<string, unknown>;
+      sharedClient: unknown;
       tracker: Record<string, unknown>;
     };
     expect(stats.pool).toMatchObject({ max: 10, closed: false });
+    expect(stats.sharedClient).toEqual({ status: 'ready' });
     for (const field of ['size', 'idle', 'borrowed', 'pending'])
       expect(typeof stats.pool[field]).toBe('number');
     expect(stats.pool.waitMs).toEqual(expect.objectContaining({ p99: expect.any(Number) }));

@@ -107,6 +107,16 @@ export function buildApp(
       reply.elapsedTime / 1000,
     );
   });
+  // Keep-alive connections that are busy when close() starts would stay open after their
+  // response (server.close() only drops the idle ones once), holding shutdown until the
+  // client lets go: tell those clients to close.
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onSend', async (_request, reply) => {
+    if (closing) reply.header('connection', 'close');
+  });
   app.addHook('onClose', async () => {
     // After in-flight requests finished: write every buffered hit, then let go of Redis.
     await tracker.close();

@@ -42,7 +42,8 @@ function renderChart(top) {
   );
 }
 
-function renderStats({ pool, tracker }) {
+function renderStats({ pool, sharedClient, tracker }) {
+  $('stat-client').textContent = sharedClient.status;
   $('stat-size').textContent = pool.size;
   $('stat-idle').textContent = pool.idle;
   $('stat-borrowed').textContent = pool.borrowed;

@@ -47,7 +47,12 @@ export function apiRoutes(app: FastifyInstance, ctx: AppContext): void {
     };
   });
 
-  app.get('/api/stats', async () => ({ pool: ctx.pool.stats(), tracker: ctx.tracker.stats() }));
+  app.get('/api/stats', async () => ({
+    pool: ctx.pool.stats(),
+    // The tracker's commands share this one multiplexed connection; leases are for the rest.
+    sharedClient: { status: ctx.pool.client.status },
+    tracker: ctx.tracker.stats(),
+  }));
 
   app.post<{ Querystring: { calls?: string } }>('/api/load', async (request) => {
     const raw = request.query.calls ?? '2000';

@@ -1,0 +1,33 @@
+import { expect, it } from 'vitest';
+import { parseExperimentArgs, UsageError } from './args.js';
+
+it('defaults to 200 users for 3 s, REDIS_URL when set, maxclients 128', () => {
+  expect(parseExperimentArgs([], {})).toEqual({
+    users: 200,
+    durationSeconds: 3,
+    url: undefined,
+    private: false,
+    maxclients: 128,
+    json: false,
+    help: false,
+  });
+  expect(parseExperimentArgs([], { REDIS_URL: 'redis://db:6379' }).url).toBe('redis://db:6379');
+  expect(
+    parseExperimentArgs(['--users', '50', '--duration', '1', '--json', '--url', 'redis://x:1'], {
+      REDIS_URL: 'redis://db:6379',
+    }),
+  ).toMatchObject({ users: 50, durationSeconds: 1, json: true, url: 'redis://x:1' });
+});
+
+it('refuses bad flags, naming the flag and what is allowed', () => {
+  expect(() => parseExperimentArgs(['--users', '0'], {})).toThrow(
+    new UsageError('--users must be a number from 1 to 5000, got "0"'),
+  );
+  expect(() => parseExperimentArgs(['--duration', 'soon'], {})).toThrow(
+    /--duration must be a number/,
+  );
+  expect(() => parseExperimentArgs(['--maxclients', '2'], {})).toThrow(
+    /--maxclients must be a number from 16/,
+  );
+  expect(() => parseExperimentArgs(['--nope'], {})).toThrow(UsageError);
+});
