@@ -24,10 +24,21 @@ afterAll(async () => {
   await cluster?.close();
 });
 
+/** A key (hash tag) whose slot another master serves than `slot`'s. */
+async function keyOnOtherMaster(prefix: string, slot: number): Promise<string> {
+  const master = await cluster.masterForSlot(slot);
+  for (let i = 0; i < 50; i++) {
+    const key = `${prefix}{${prefix}other${i}}`;
+    if ((await cluster.masterForSlot(await cluster.keySlot(key))) !== master) return key;
+  }
+  throw new Error('no key found on another master');
+}
+
 /**
  * Run the standard load on keys that all live in one slot (one hash tag), so
  * the stall is the stall of the shard that fails over, then compare what was
- * acknowledged with what the cluster holds.
+ * acknowledged with what the cluster holds. Meanwhile 10 bystander callers read
+ * a key on another master, to show the rest of the cluster keeps serving.
  */
 async function clusterDrill(
   label: string,
@@ -36,6 +47,7 @@ async function clusterDrill(
   load: LoadResult;
   hits: LedgerComparison;
   transactions: LedgerComparison;
+  bystander: LoadResult;
   poolStats: PoolStats;
   unhandled: number;
 }> {
@@ -43,8 +55,9 @@ async function clusterDrill(
   const prefix = randomPrefix(label);
   const keys = keyNames(prefix, 50, prefix);
   const slot = await cluster.keySlot(keys[0] as string);
+  const other = await keyOnOtherMaster(prefix, slot);
   const admin = cluster.connect();
-  await seedKeys(admin, keys);
+  await seedKeys(admin, [...keys, other]);
   const pool = createPool({ cluster: { nodes: cluster.startupNodes.slice() }, ...DRILL_POOL });
   const tracker = createHitTracker({ redis: pool });
   const workload = createWorkload({
@@ -56,6 +69,15 @@ async function clusterDrill(
   });
   const unhandled = watchUnhandled();
   try {
+    let mainDone = () => {};
+    const bystanderRun = runLoad({
+      callers: 10,
+      call: () => tracker.get(other),
+      warmupMs: 0,
+      tailMs: 0,
+      maxMs: 45_000,
+      scenario: () => new Promise<void>((resolve) => (mainDone = resolve)),
+    });
     const load = await runLoad({
       callers: CALLERS,
       call: workload.call,
@@ -64,6 +86,8 @@ async function clusterDrill(
       maxMs: 40_000,
       scenario: scenario(slot),
     });
+    mainDone();
+    const bystander = await bystanderRun;
     if (load.scenarioError) throw load.scenarioError;
     const readTracker = createHitTracker({ redis: admin });
     const hits = workload.hits.compare(await readHits(readTracker, workload.hits.keys));
@@ -73,6 +97,7 @@ async function clusterDrill(
     await readTracker.close();
     return {
       load,
+      bystander,
       hits,
       transactions,
       poolStats: pool.stats(),
@@ -84,6 +109,14 @@ async function clusterDrill(
     await tracker.close();
     await pool.close({ timeoutMs: 1_000 });
   }
+}
+
+function bystanderFigures(load: LoadResult): Record<string, unknown> {
+  return {
+    ok: load.ok,
+    failed: load.failures.counts,
+    longestStallMs: Math.round(load.longestStallMs),
+  };
 }
 
 it('Cluster planned failover (CLUSTER FAILOVER on a replica) loses nothing', async () => {
@@ -99,7 +132,11 @@ it('Cluster planned failover (CLUSTER FAILOVER on a replica) loses nothing', asy
     load: result.load,
     recoverFrom: 'promoted',
     counters: { hits: result.hits, transactions: result.transactions },
-    details: { 'unhandled rejections': result.unhandled, 'pool stats': result.poolStats },
+    details: {
+      'other master (10 callers)': bystanderFigures(result.bystander),
+      'unhandled rejections': result.unhandled,
+      'pool stats': result.poolStats,
+    },
     resultsFile: inject('drillResults'),
   });
   expect(result.load.pending, 'calls left pending').toBe(0);
@@ -107,6 +144,7 @@ it('Cluster planned failover (CLUSTER FAILOVER on a replica) loses nothing', asy
   expect(result.hits.lost).toBe(0);
   expect(result.transactions.lost).toBe(0);
   expect(result.unhandled).toBe(0);
+  expect(result.bystander.failures.counts).toEqual({});
 });
 
 it('Cluster kill -9 of a master: the replica takes over, lost increments counted', async () => {
@@ -133,6 +171,7 @@ it('Cluster kill -9 of a master: the replica takes over, lost increments counted
         (result.load.marks.promoted?.atMs ?? 0) - (result.load.marks.kill?.atMs ?? 0),
       ),
       'first success after promotion ms': result.load.marks.promoted?.firstSuccessAfterMs,
+      'other master (10 callers)': bystanderFigures(result.bystander),
       'unhandled rejections': result.unhandled,
       'pool stats': result.poolStats,
     },
@@ -142,6 +181,11 @@ it('Cluster kill -9 of a master: the replica takes over, lost increments counted
   expect(correctnessFailures(result.load.failures.counts)).toEqual([]);
   expect(result.load.marks.promoted?.firstSuccessAfterMs).not.toBeNull();
   expect(result.unhandled).toBe(0);
+  // The other masters keep serving: their callers never fail and never wait for the dead
+  // node's command timeout.
+  expect(result.bystander.failures.counts).toEqual({});
+  expect(result.bystander.pending).toBe(0);
+  expect(result.bystander.longestStallMs).toBeLessThan(DRILL_POOL.commandTimeoutMs);
   // Lost acknowledged increments are reported, not asserted: Redis replicates
   // asynchronously, so a crash can lose what the master acknowledged last.
 });
