@@ -115,6 +115,10 @@ async function main(): Promise<void> {
       name: 'y. hits.get over 10k keys (little to coalesce)',
       call: () => hits.get(spreadKeys[spread++ % spreadKeys.length] as string),
     },
+    {
+      name: 'z. hits.get buffered over 10k keys',
+      call: () => buffered.get(spreadKeys[spread++ % spreadKeys.length] as string),
+    },
   ];
 
   const results = rows.map((): Measure[] => []);

@@ -23,7 +23,16 @@ export interface Executor {
 }
 
 function isClient(value: unknown): value is Redis | Cluster {
-  return value instanceof Redis || value instanceof Cluster;
+  if (value instanceof Redis || value instanceof Cluster) return true;
+  // Another copy of ioredis (a second install) fails instanceof but works the same.
+  const candidate = value as { pipeline?: unknown; sendCommand?: unknown; options?: unknown };
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof candidate.pipeline === 'function' &&
+    typeof candidate.sendCommand === 'function' &&
+    typeof candidate.options === 'object'
+  );
 }
 
 function isCluster(client: Redis | Cluster): client is Cluster {
