@@ -51,6 +51,9 @@ export function formatTable(results: readonly ScenarioResult[]): string {
   return out.join('\n');
 }
 
+const plural = (n: number, word: string, digits = 0) =>
+  `${digits > 0 ? n.toFixed(digits) : int(n)} ${word}${n === 1 ? '' : 's'}`;
+
 /** One sentence: what one round trip on one shared connection did, next to a connection per call. */
 export function verdict(results: readonly ScenarioResult[]): string {
   const perCall = results.find((r) => r.id === 'connection-per-call');
@@ -59,16 +62,16 @@ export function verdict(results: readonly ScenarioResult[]): string {
   if (!perCall || !hits || !best) return 'verdict: not every scenario ran.';
   const ratio =
     perCall.callsPerSecond > 0
-      ? `${(hits.callsPerSecond / perCall.callsPerSecond).toFixed(1)}×`
-      : 'far more than';
+      ? `${(hits.callsPerSecond / perCall.callsPerSecond).toFixed(1)}× the calls of`
+      : 'infinitely more calls than';
   const topError = Object.entries(perCall.errors.byMessage).sort((a, b) => b[1] - a[1])[0];
   const failures = topError
-    ? `, ${int(perCall.errors.total)} failed calls (${topError[0]})`
-    : ', no failed calls';
+    ? ` and failed ${plural(perCall.errors.total, 'call')}, mostly "${topError[0]}"`
+    : ' and failed no calls';
   return (
-    `verdict: hits.get did ${int(hits.callsPerSecond)} calls/s in ${hits.roundTripsPerCall.toFixed(1)} round trip(s) ` +
-    `on ${int(hits.peakConnections)} connection(s): ${ratio} a new connection per call ` +
-    `(${int(perCall.callsPerSecond)} calls/s, ${int(perCall.peakConnections)} connections at peak${failures}). ` +
-    `Fastest: ${best.title} (${int(best.callsPerSecond)} calls/s).`
+    `verdict: hits.get did ${int(hits.callsPerSecond)} calls/s in ${plural(hits.roundTripsPerCall, 'round trip', 1)} ` +
+    `on ${plural(hits.peakConnections, 'connection')}, ${ratio} a new connection per call, which did ` +
+    `${int(perCall.callsPerSecond)} calls/s on up to ${plural(perCall.peakConnections, 'connection')}${failures}. ` +
+    `Fastest: ${best.title}, ${int(best.callsPerSecond)} calls/s.`
   );
 }

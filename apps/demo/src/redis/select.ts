@@ -44,7 +44,12 @@ export async function selectRedis(options: {
   maxclients: number;
   /** Start a private server even if 127.0.0.1:6379 answers. */
   forcePrivate?: boolean;
+  /** The local port to try before starting a server; default 6379. */
+  localPort?: number;
+  /** Where to look for `redis-server` (`REDIS_SERVER`, `PATH`); default `process.env`. */
+  env?: NodeJS.ProcessEnv;
 }): Promise<SelectedRedis> {
+  const localPort = options.localPort ?? 6379;
   const none = async () => undefined;
   if (options.url) {
     return {
@@ -55,21 +60,21 @@ export async function selectRedis(options: {
       release: none,
     };
   }
-  if (!options.forcePrivate && (await answersPing('127.0.0.1', 6379))) {
+  if (!options.forcePrivate && (await answersPing('127.0.0.1', localPort))) {
     return {
-      url: 'redis://127.0.0.1:6379',
-      safeUrl: 'redis://127.0.0.1:6379',
+      url: `redis://127.0.0.1:${localPort}`,
+      safeUrl: `redis://127.0.0.1:${localPort}`,
       source: 'local',
-      description:
-        'using the Redis already running at 127.0.0.1:6379 (its maxclients is not changed)',
+      description: `using the Redis already running at 127.0.0.1:${localPort} (its maxclients is not changed)`,
       release: none,
     };
   }
-  const binary = findRedisServer();
-  if (!binary)
+  const binary = findRedisServer(options.env);
+  if (!binary) {
     throw new RedisNotFoundError(
-      `No Redis at 127.0.0.1:6379 and no redis-server found. ${INSTALL_HINT}`,
+      `No Redis answers at 127.0.0.1:${localPort} and no redis-server was found to start one. ${INSTALL_HINT}`,
     );
+  }
   const server = await startPrivateRedis(binary, options.maxclients);
   return {
     url: server.url,
