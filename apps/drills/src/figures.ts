@@ -17,13 +17,25 @@ export interface DrillReport {
   resultsFile?: string;
 }
 
+/**
+ * Time from `mark` until every kind of caller (labels: `main`, `tx`) has
+ * succeeded again: service is back when the slowest path is back.
+ */
+export function recovery(load: LoadResult, mark: string): number | 'never' {
+  const byLabel = load.marks[mark]?.firstSuccessAfterByLabelMs ?? {};
+  let slowest = 0;
+  for (const label of Object.keys(load.okByLabel)) {
+    const after = byLabel[label];
+    if (after === undefined) return 'never';
+    slowest = Math.max(slowest, after);
+  }
+  return slowest;
+}
+
 /** Turn a drill's measurements into its table row, print its figures, and record the row. */
 export function reportDrill(report: DrillReport): DrillRow {
   const { load } = report;
-  const recoverMs =
-    report.recoverFrom === undefined
-      ? null
-      : (load.marks[report.recoverFrom]?.firstSuccessAfterMs ?? null);
+  const recoverMs = report.recoverFrom === undefined ? null : recovery(load, report.recoverFrom);
   const counters = Object.values(report.counters ?? {});
   const row: DrillRow = {
     drill: report.drill,
@@ -50,6 +62,12 @@ export function reportDrill(report: DrillReport): DrillRow {
             atMs: round(mark.atMs),
             firstSuccessAfterMs:
               mark.firstSuccessAfterMs === null ? null : round(mark.firstSuccessAfterMs),
+            byCaller: Object.fromEntries(
+              Object.entries(mark.firstSuccessAfterByLabelMs).map(([label, ms]) => [
+                label,
+                round(ms),
+              ]),
+            ),
           },
         ]),
       ),

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { recovery } from './figures.js';
 import { runLoad } from './load.js';
 
 const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -56,5 +57,33 @@ describe('runLoad', () => {
     });
     expect(performance.now() - started).toBeLessThan(1_000);
     expect(result.durationMs).toBeLessThan(400);
+  });
+});
+
+describe('recovery', () => {
+  it('waits for every kind of caller, and says never when one never came back', async () => {
+    let down = false;
+    let txBroken = false;
+    const result = await runLoad({
+      callers: 4,
+      thinkMs: 5,
+      warmupMs: 50,
+      tailMs: 150,
+      labelOf: (caller) => (caller === 0 ? 'tx' : undefined),
+      call: async (caller) => {
+        await delay(1);
+        if (down || (caller === 0 && txBroken)) throw new Error('down');
+      },
+      scenario: async ({ mark }) => {
+        down = true;
+        await delay(100);
+        txBroken = true;
+        down = false;
+        mark('back');
+      },
+    });
+    expect(Object.keys(result.okByLabel).sort()).toEqual(['main', 'tx']);
+    expect(result.marks.back?.firstSuccessAfterByLabelMs.main).toBeLessThan(100);
+    expect(recovery(result, 'back')).toBe('never');
   });
 });

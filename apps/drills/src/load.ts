@@ -35,11 +35,15 @@ export interface MarkResult {
   atMs: number;
   /** Milliseconds from the mark to the first successful call that started or ended after it; null if none. */
   firstSuccessAfterMs: number | null;
+  /** The same per caller label (`labelOf`; unlabelled callers under `main`), for labels that succeeded after it. */
+  firstSuccessAfterByLabelMs: Record<string, number>;
 }
 
 /** What {@link runLoad} measured. */
 export interface LoadResult {
   ok: number;
+  /** Successes per caller label (`main` for unlabelled callers). */
+  okByLabel: Record<string, number>;
   failed: number;
   failures: FailureTally;
   durationMs: number;
@@ -77,8 +81,8 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const now = () => performance.now() - start;
   const failures = new FailureTally();
   const marks = new Map<string, MarkResult>();
-  const waitingMarks = new Set<string>();
   let ok = 0;
+  const okByLabel: Record<string, number> = {};
   let lastSuccess = 0;
   let longestStall = 0;
   let longestStallAt = 0;
@@ -87,21 +91,21 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   let stopped = false;
   let inFlight = 0;
 
-  const success = (startedAt: number) => {
+  const success = (startedAt: number, label: string) => {
     const at = now();
     ok++;
+    okByLabel[label] = (okByLabel[label] ?? 0) + 1;
     if (at - lastSuccess > longestStall) {
       longestStall = at - lastSuccess;
       longestStallAt = lastSuccess;
     }
     lastSuccess = Math.max(lastSuccess, at);
-    for (const name of waitingMarks) {
-      const mark = marks.get(name);
-      // A call that started before the mark and succeeded after it still shows service is back.
-      if (mark && at >= mark.atMs) {
-        mark.firstSuccessAfterMs = Math.max(0, at - mark.atMs);
-        waitingMarks.delete(name);
-      }
+    // A call that started before the mark and succeeded after it still shows service is back.
+    for (const mark of marks.values()) {
+      if (at < mark.atMs) continue;
+      const after = Math.max(0, at - mark.atMs);
+      mark.firstSuccessAfterMs ??= after;
+      mark.firstSuccessAfterByLabelMs[label] ??= after;
     }
     maxOk = Math.max(maxOk, at - startedAt);
     maxAny = Math.max(maxAny, at - startedAt);
@@ -113,7 +117,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
       inFlight++;
       try {
         await options.call(index);
-        success(startedAt);
+        success(startedAt, options.labelOf?.(index) ?? 'main');
       } catch (error) {
         const latency = now() - startedAt;
         maxAny = Math.max(maxAny, latency);
@@ -128,8 +132,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const loops = Array.from({ length: options.callers }, (_, index) => caller(index));
   const context: ScenarioContext = {
     mark(name) {
-      marks.set(name, { atMs: now(), firstSuccessAfterMs: null });
-      waitingMarks.add(name);
+      marks.set(name, { atMs: now(), firstSuccessAfterMs: null, firstSuccessAfterByLabelMs: {} });
     },
     elapsed: now,
   };
@@ -161,6 +164,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
 
   return {
     ok,
+    okByLabel,
     failed: failures.total,
     failures,
     durationMs: loadEnd,

@@ -5,8 +5,11 @@ export interface DrillRow {
   /** Failed calls by error code. */
   failures: Readonly<Record<string, number>>;
   longestStallMs: number;
-  /** Time from `recoverFrom` to the first successful call; null when not measured. */
-  recoverMs: number | null;
+  /**
+   * Time from `recoverFrom` until every kind of caller succeeded again; `never` when some
+   * never did; null when not measured.
+   */
+  recoverMs: number | 'never' | null;
   /** What the recovery time is measured from (e.g. `server back`, `kill`). */
   recoverFrom?: string;
   /** Acknowledged increments missing from Redis afterwards; null when the drill does not count. */
@@ -21,6 +24,12 @@ function failureCell(failures: Readonly<Record<string, number>>): string {
   if (total === 0) return '0';
   const parts = entries.map(([code, count]) => `${code.replaceAll('|', '/')} ×${count}`);
   return `${total}: ${parts.join(', ')}`;
+}
+
+function recoveryCell(row: DrillRow): string {
+  if (row.recoverMs === null) return 'n/a';
+  const from = row.recoverFrom ? ` after ${row.recoverFrom}` : '';
+  return row.recoverMs === 'never' ? `never${from}` : `${ms(row.recoverMs)}${from}`;
 }
 
 /** The rows as a Markdown table (pastes straight into a README). */
@@ -38,9 +47,7 @@ export function formatTable(rows: readonly DrillRow[]): string {
     String(row.ok),
     failureCell(row.failures),
     ms(row.longestStallMs),
-    row.recoverMs === null
-      ? 'n/a'
-      : `${ms(row.recoverMs)}${row.recoverFrom ? ` after ${row.recoverFrom}` : ''}`,
+    recoveryCell(row),
     row.ackLost === null ? 'n/a' : String(row.ackLost),
   ]);
   return [header, header.map(() => '---'), ...lines]

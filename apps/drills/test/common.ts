@@ -1,3 +1,5 @@
+import type { LoadResult } from '../src/load.js';
+
 /**
  * Settings every drill shares. The issue asks for 200 concurrent callers; 20
  * of them run a WATCH/MULTI transaction on a lease, the rest call `hits.get`.
@@ -28,4 +30,16 @@ export function correctnessFailures(counts: Readonly<Record<string, number>>): s
   return Object.keys(counts).filter((code) =>
     CORRECTNESS_CODES.some((bad) => code === bad || code.endsWith(`:${bad}`)),
   );
+}
+
+/**
+ * Milliseconds from `mark` to the first success of each kind of caller: `main`
+ * (`hits.get` on the shared client) and `tx` (leases). Missing = never.
+ */
+export function recoveryByCaller(
+  load: LoadResult,
+  mark: string,
+): { main: number | undefined; tx: number | undefined } {
+  const byLabel = load.marks[mark]?.firstSuccessAfterByLabelMs ?? {};
+  return { main: byLabel.main, tx: byLabel.tx };
 }
