@@ -34,7 +34,8 @@ export class SessionState {
 
   /** Update the state for one command about to be sent. */
   observe(name: string, args: readonly unknown[]): void {
-    switch (name.toLowerCase()) {
+    // ioredis's own methods send lowercase names; only `call('SELECT', …)` needs lowering.
+    switch (name.charCodeAt(0) < 97 ? name.toLowerCase() : name) {
       case 'select':
         this.db = Number(args[0]);
         return;

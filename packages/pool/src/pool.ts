@@ -77,8 +77,17 @@ export class Pool implements RedisPool {
   #resets = 0;
   #connectErrors = 0;
 
+  /** Listeners per event, kept by the emitter's own add/remove notifications (once included). */
+  readonly #listening: Record<string, number> = {};
+
   constructor(options: PoolOptions = {}, name?: string) {
     this.#options = resolveOptions(options);
+    this.#events.on('newListener', (event: string) => {
+      this.#listening[event] = (this.#listening[event] ?? 0) + 1;
+    });
+    this.#events.on('removeListener', (event: string) => {
+      this.#listening[event] = (this.#listening[event] ?? 1) - 1;
+    });
     this.name = name ?? `pool-${++poolCounter}`;
     if (this.#options.min > 0) queueMicrotask(() => this.#grow());
   }
@@ -321,10 +330,10 @@ export class Pool implements RedisPool {
     this.#grow();
   }
 
-  #serve(waiter: Waiter<PooledConnection>, connection: PoolConnection): void {
+  #serve(waiter: Waiter<PooledConnection>, connection: PoolConnection, now = Date.now()): void {
     waiter.done = true;
     if (waiter.onAbort !== undefined) waiter.signal?.removeEventListener('abort', waiter.onAbort);
-    waiter.resolve(this.#lend(connection, Date.now() - waiter.start, waiter.stack));
+    waiter.resolve(this.#lend(connection, now - waiter.start, waiter.stack));
   }
 
   /** A clean connection is back: retire it, hand it to the oldest waiter, or park it. */
@@ -344,12 +353,9 @@ export class Pool implements RedisPool {
     }
     const waiter = this.#waiters.shift();
     if (waiter !== undefined) {
+      // Straight from one borrower to the next: it was just in use, no PING needed.
       if (this.#waiters.size === 0) this.#clearWaitTimer();
-      if (this.#needsValidation(connection)) {
-        this.#validate(connection, waiter);
-        return;
-      }
-      this.#serve(waiter, connection);
+      this.#serve(waiter, connection, now);
       return;
     }
     connection.idleSince = now;
@@ -588,19 +594,19 @@ export class Pool implements RedisPool {
   // ---- reporting ---------------------------------------------------------------------------
 
   #wants(event: PoolEvent): boolean {
-    return this.#events.listenerCount(event) > 0 || hasSubscribers(event);
+    return (this.#listening[event] ?? 0) > 0 || hasSubscribers(event);
   }
 
   #emit<E extends Exclude<PoolEvent, 'error'>>(event: E, payload: PoolEventMap[E]): void {
     if (hasSubscribers(event)) publish(event, payload);
-    this.#events.emit(event, payload);
+    if ((this.#listening[event] ?? 0) > 0) this.#events.emit(event, payload);
   }
 
   /** `error` events only when someone listens: an unheard pool error must never crash the process. */
   #reportError(error: Error): void {
     const safe = this.#redacted(error);
     if (hasSubscribers('error')) publish('error', { pool: this.name, error: safe });
-    if (this.#events.listenerCount('error') > 0) this.#events.emit('error', safe);
+    if ((this.#listening.error ?? 0) > 0) this.#events.emit('error', safe);
   }
 
   #redacted(error: Error): Error {
