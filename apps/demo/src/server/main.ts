@@ -1,8 +1,14 @@
 import { redactUrl } from '../redis/select.js';
 import { buildApp } from './app.js';
-import { configFromEnv } from './config.js';
+import { configFromEnv, type ServerConfig } from './config.js';
 
-const config = configFromEnv();
+let config: ServerConfig;
+try {
+  config = configFromEnv();
+} catch (error) {
+  process.stderr.write(`hitpool demo: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(2);
+}
 const { app } = buildApp(config);
 
 let stopping = false;
@@ -35,5 +41,7 @@ try {
   process.stderr.write(
     `could not start: ${error instanceof Error ? error.message : String(error)}\n`,
   );
-  process.exit(1);
+  // Close the pool and tracker as well, so the process exits by itself.
+  await app.close();
+  process.exitCode = 1;
 }
