@@ -50,6 +50,11 @@ export class HitBuffer implements LocalCounts {
     return sum;
   }
 
+  /** True while a flush is being written. */
+  get flushing(): boolean {
+    return this.inFlight !== undefined;
+  }
+
   get pendingKeys(): number {
     return this.pending.size;
   }

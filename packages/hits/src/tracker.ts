@@ -111,7 +111,8 @@ class Tracker implements HitTracker {
       });
       const buffer = this.buffer;
       this.timer = setInterval(() => {
-        buffer.flush().catch(() => undefined);
+        // A flush still waiting on a slow server is not queued behind again.
+        if (!buffer.flushing) buffer.flush().catch(() => undefined);
       }, options.buffer.flushIntervalMs);
       this.timer.unref();
     }

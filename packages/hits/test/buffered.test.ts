@@ -1,6 +1,6 @@
 import { delay, type RedisServer, randomPrefix, startRedisServer, waitFor } from '@hitpool/testing';
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import {
   createHitTracker,
   defaultHitKey,
@@ -9,6 +9,7 @@ import {
   slotTagOfKey,
 } from '../src/index.js';
 import { windowIndex } from '../src/layout.js';
+import { awayFromWindowEdge } from './clock.js';
 
 let redis: Redis;
 beforeAll(() => {
@@ -20,6 +21,7 @@ afterAll(async () => {
 
 describe('buffered mode', () => {
   it('sums hits in memory, returns server + unflushed, writes them on each interval', async () => {
+    await awayFromWindowEdge();
     const p = randomPrefix('buffer');
     const key = `${p}k`;
     await redis.set(key, 'v');
@@ -76,6 +78,22 @@ describe('buffered mode', () => {
     expect(hits.stats()).toMatchObject({ pendingKeys: 1, dropped: 0 });
     await hits.close();
     for (const k of ['a', 'b', 'c', 'd']) await redis.del(defaultHitKey(`${p}${k}`));
+  });
+
+  it('runs an unref()ed timer and clears it on close()', async () => {
+    const set = vi.spyOn(globalThis, 'setInterval');
+    const clear = vi.spyOn(globalThis, 'clearInterval');
+    try {
+      const hits = createHitTracker({ redis, buffer: { flushIntervalMs: 50 } });
+      expect(set).toHaveBeenCalledTimes(1);
+      const timer = set.mock.results[0]?.value as NodeJS.Timeout;
+      expect(timer.hasRef()).toBe(false);
+      await hits.close();
+      expect(clear).toHaveBeenCalledWith(timer);
+    } finally {
+      set.mockRestore();
+      clear.mockRestore();
+    }
   });
 
   it('reset forgets unflushed hits too', async () => {

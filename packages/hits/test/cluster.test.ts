@@ -17,6 +17,7 @@ import {
   suffixHitKey,
 } from '../src/index.js';
 import { windowIndex } from '../src/layout.js';
+import { awayFromWindowEdge } from './clock.js';
 
 let cluster: RedisCluster;
 let proxies: TcpProxy[];
@@ -115,6 +116,7 @@ function roundTripsPerNode(): number[] {
 
 describe('hash slots', () => {
   it('keySlot agrees with CLUSTER KEYSLOT, and the default counter and companions share the key slot', async () => {
+    await awayFromWindowEdge();
     const keys = [...awkwardKeys(3000)];
     const counters = keys.map(defaultHitKey);
     const now = Date.now();
@@ -148,6 +150,7 @@ describe('a tracker on a 3-master Cluster', () => {
 
   for (const mode of ['pipeline', 'atomic'] as const) {
     it(`serves every feature (${mode})`, async () => {
+      await awayFromWindowEdge();
       const hits = createHitTracker({
         redis: client,
         mode,
@@ -227,6 +230,7 @@ describe('a tracker on a 3-master Cluster', () => {
   });
 
   it('counts buffered hits on the right nodes', async () => {
+    await awayFromWindowEdge();
     const hits = createHitTracker({
       redis: client,
       buffer: { flushIntervalMs: 60_000 },
@@ -261,6 +265,7 @@ describe('a tracker on a 3-master Cluster', () => {
   });
 
   it('follows MOVED when its slot map is stale, and leaves the client open', async () => {
+    await awayFromWindowEdge();
     for (const mode of ['pipeline', 'atomic'] as const) {
       const hits = createHitTracker({ redis: client, mode, windows: ['minute'] });
       const key = `moved:${mode}:foo{}{bar}`;
@@ -293,6 +298,7 @@ describe('a tracker on a 3-master Cluster', () => {
   });
 
   it('works on a Cluster client that has not connected yet', async () => {
+    await awayFromWindowEdge();
     const fresh = cluster.connect({ lazyConnect: true });
     const hits = createHitTracker({ redis: fresh, windows: ['minute'] });
     expect(await hits.get('lazy:foo{}{bar}')).toMatchObject({ hits: 1, windows: { minute: 1 } });

@@ -2,9 +2,11 @@ import { createPool } from '@hitpool/pool';
 import { randomPrefix, startTcpProxy } from '@hitpool/testing';
 import { describe, expect, inject, it } from 'vitest';
 import { createHitTracker, defaultHitKey } from '../src/index.js';
+import { awayFromWindowEdge } from './clock.js';
 
 describe('with a RedisPool', () => {
   it("uses the pool's shared client, one round trip per get, and never closes the pool", async () => {
+    await awayFromWindowEdge();
     const proxy = await startTcpProxy(inject('redisPort'));
     const pool = createPool({ url: `redis://127.0.0.1:${proxy.port}` });
     const p = randomPrefix('pool');

@@ -12,6 +12,7 @@ import {
   WINDOW_GRACE_SECONDS,
 } from '../src/index.js';
 import { windowIndex } from '../src/layout.js';
+import { awayFromWindowEdge } from './clock.js';
 
 let redis: Redis;
 beforeAll(() => {
@@ -41,6 +42,7 @@ describe('get, hit, peek, reset on a standalone server', () => {
   });
 
   it('gives concurrent callers of one key distinct, consecutive counts', async () => {
+    await awayFromWindowEdge();
     const p = randomPrefix('concurrent');
     const hits = createHitTracker({ redis, windows: ['minute'] });
     const results = await Promise.all(Array.from({ length: 50 }, () => hits.get(`${p}k`)));
@@ -74,6 +76,7 @@ describe('get, hit, peek, reset on a standalone server', () => {
 
 describe('windows, uniques, leaderboard', () => {
   it('counts fixed windows in keys that expire by themselves', async () => {
+    await awayFromWindowEdge();
     const p = randomPrefix('windows');
     const hits = createHitTracker({ redis, windows: ['day', 'minute', 'hour'] });
     await hits.get(`${p}w`);
