@@ -63,8 +63,10 @@ it('on SIGTERM finishes in-flight requests, flushes buffered hits and exits 0: R
         return; // the server stopped listening
       }
       if (response.status !== 200) {
-        await response.body?.cancel();
-        continue; // 503 while closing: not reported, so not counted
+        // Arrived while closing: refused, so not counted.
+        expect(response.status).toBe(503);
+        expect(await response.json()).toMatchObject({ error: { code: 'SHUTTING_DOWN' } });
+        continue;
       }
       const body = (await response.json()) as { hits: number };
       ok.set(key, (ok.get(key) ?? 0) + 1);

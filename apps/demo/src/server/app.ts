@@ -81,6 +81,8 @@ export function buildApp(
     // so long keys reach validation and get a 400 rather than a 404.
     routerOptions: { maxParamLength: 4096 },
     bodyLimit: 2 * MAX_VALUE_BYTES,
+    // Requests that arrive while closing get our JSON 503 (below) instead of Fastify's.
+    return503OnClosing: false,
   });
   app.setErrorHandler((error, _request, reply) => {
     const apiError = toApiError(error as FastifyError);
@@ -109,10 +111,15 @@ export function buildApp(
   });
   // Keep-alive connections that are busy when close() starts would stay open after their
   // response (server.close() only drops the idle ones once), holding shutdown until the
-  // client lets go: tell those clients to close.
+  // client lets go: tell those clients to close, and refuse new requests on them.
   let closing = false;
   app.addHook('preClose', async () => {
     closing = true;
+  });
+  app.addHook('onRequest', async (_request, reply) => {
+    if (!closing) return;
+    const error = new ApiError(503, 'SHUTTING_DOWN', 'the server is shutting down; retry shortly');
+    return reply.code(503).send(error.toJSON());
   });
   app.addHook('onSend', async (_request, reply) => {
     if (closing) reply.header('connection', 'close');
