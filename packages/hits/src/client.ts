@@ -73,8 +73,12 @@ async function sendPipeline(client: Redis, commands: readonly RedisCommand[]): P
   return results as Reply[];
 }
 
-/** Errors that mean the node did not run the command, so sending it again is safe. */
-const REDIRECT = /^(MOVED|ASK|TRYAGAIN|CLUSTERDOWN) /;
+/**
+ * Errors after which the Cluster client's own routing should try again: redirects (the node did
+ * not run the command) and a node connection that closed (ioredis's own Cluster commands are
+ * retried then too; the command may have run: hit counts are at least once, see README).
+ */
+const RETRY = /^(MOVED|ASK|TRYAGAIN|CLUSTERDOWN) |^Connection is closed/;
 
 /**
  * Sends `command` through the Cluster's own routing (which follows MOVED/ASK), with the slot
@@ -128,7 +132,7 @@ async function sendToCluster(
       ).catch((error: Error) => indexes.map((): Reply => [error, null]));
       results.forEach((reply, j) => {
         const index = indexes[j] as number;
-        if (reply[0] && REDIRECT.test(reply[0].message)) retry.push(index);
+        if (reply[0] && RETRY.test(reply[0].message)) retry.push(index);
         else replies[index] = reply;
       });
     }),

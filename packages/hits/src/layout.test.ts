@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   companionKeys,
   defaultHitKey,
+  slotTagOfKey,
   suffixHitKey,
   WINDOW_GRACE_SECONDS,
   windowIndex,
@@ -20,7 +21,7 @@ describe('key layout', () => {
     const seen = new Set<string>();
     for (const key of ['a', 'minute:1:a', 'total:a', 'uniques:a', '{a}', 'a:b']) {
       const counter = defaultHitKey(key);
-      const companions = companionKeys(key, counter);
+      const companions = companionKeys(key, counter, false);
       for (const name of [
         counter,
         companions.window('minute', 1),
@@ -34,7 +35,9 @@ describe('key layout', () => {
     }
     const suffixed = suffixHitKey()('name');
     expect(suffixed).toBe('name_hit');
-    expect(keySlot(companionKeys('name', suffixed).uniques)).toBe(keySlot('name_hit'));
+    const custom = companionKeys('name', suffixed, true);
+    expect(custom.uniques).toBe(`{${slotTagOfKey('name_hit')}}:hits:uniques:name_hit`);
+    expect(keySlot(custom.window('day', 1))).toBe(keySlot('name_hit'));
   });
 
   it('computes fixed UTC windows and TTLs that end one grace period after the window', () => {

@@ -56,20 +56,22 @@ export function windowTtlSeconds(name: WindowName, index: number, nowMs: number)
 }
 
 /**
- * Companion keys of a key whose counter is `counterKey`. They carry the slot tag of the
- * counter's slot, so they always share the counter's slot (an atomic script can touch them
- * together), and they embed the key itself after a fixed kind word, so the layout is
- * injective: no two keys share a companion.
+ * Companion keys (windows, uniques) of a key whose counter is `counterKey`. They carry the slot
+ * tag of the counter's slot, so they always share the counter's slot (an atomic script can touch
+ * them together), and a fixed kind word precedes the name, so the layout is injective.
+ * With the default counter the name is the key (`{t}:hits:minute:<n>:<key>`); with a custom
+ * `hitKey` it is the counter key, so trackers with different counters never share companions.
  */
 export interface CompanionKeys {
   window(name: WindowName, index: number): string;
   readonly uniques: string;
 }
 
-export function companionKeys(key: string, counterKey: string): CompanionKeys {
+export function companionKeys(key: string, counterKey: string, custom: boolean): CompanionKeys {
   const base = `{${slotTagOfKey(counterKey)}}:hits:`;
+  const name = custom ? counterKey : key;
   return {
-    window: (name, index) => `${base}${name}:${index}:${key}`,
-    uniques: `${base}uniques:${key}`,
+    window: (kind, index) => `${base}${kind}:${index}:${name}`,
+    uniques: `${base}uniques:${name}`,
   };
 }

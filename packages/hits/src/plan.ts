@@ -49,7 +49,9 @@ export function counterKeys(ctx: PlanContext, key: string): CounterKeys {
   const { options } = ctx;
   const counter = counterKeyOf(options, key);
   const companions =
-    options.windows.length > 0 || options.uniques ? companionKeys(key, counter) : undefined;
+    options.windows.length > 0 || options.uniques
+      ? companionKeys(key, counter, options.customHitKey)
+      : undefined;
   const windows = options.windows.map((name) => {
     const index = windowIndex(name, ctx.nowMs);
     return {

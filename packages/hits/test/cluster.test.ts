@@ -313,4 +313,34 @@ describe('a tracker on a 3-master Cluster', () => {
     expect(() => createHitTracker({ redis: prefixed })).toThrow(/keyPrefix/);
     prefixed.disconnect();
   });
+
+  // Last: it changes which node is master.
+  it('keeps counting through a planned failover (MOVED, then NOSCRIPT on the new master)', async () => {
+    await awayFromWindowEdge(15_000);
+    const key = 'failover:foo{}{bar}';
+    const trackers = (['pipeline', 'atomic'] as const).map((mode) =>
+      createHitTracker({
+        redis: client,
+        mode,
+        windows: ['minute'],
+        hitKey: (k) => `{${slotTagOfKey(k)}}:${mode}:${k}`,
+      }),
+    );
+    for (const hits of trackers) expect(await hits.get(key)).toMatchObject({ hits: 1 });
+    const master = await cluster.masterForSlot(keySlot(key));
+    let replica: (typeof cluster.nodes)[number] | undefined;
+    for (const n of cluster.nodes) {
+      if (n === master) continue;
+      if ((await n.cli('INFO', 'replication')).includes(`master_port:${master.port}`)) replica = n;
+    }
+    if (!replica) throw new Error('no replica of the key master');
+    await node.wait(1, 2000).catch(() => undefined);
+    await cluster.failover(replica);
+    for (const hits of trackers) {
+      expect(await hits.get(key)).toMatchObject({ hits: 2, windows: { minute: 2 } });
+      expect(hits.stats().errors).toBe(0);
+      await hits.reset(key);
+      await hits.close();
+    }
+  });
 });
