@@ -11,6 +11,8 @@ import { removeKeysWith } from './helpers.js';
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ARTIFACTS = fileURLToPath(new URL('../test-results/', import.meta.url));
 
+// Generous: the machine running the suite may be busy.
+const POLL = { timeout: 10_000 };
 const prefix = randomPrefix('demo-browser');
 let demo: DemoApp;
 let browser: Browser;
@@ -47,18 +49,20 @@ it('sets an item, reads it three times, and sees the count and the chart update'
   const pageErrors: string[] = [];
   page.on('pageerror', (error) => pageErrors.push(error.message));
   await page.goto(base);
-  await expect.poll(() => page.locator('#stat-redis').textContent()).toBe('up');
+  await expect.poll(() => page.locator('#stat-redis').textContent(), POLL).toBe('up');
 
   await page.fill('#key', 'greeting');
   await page.fill('#value', 'hello from chromium');
   await page.click('#set');
-  await expect.poll(() => page.locator('#result').textContent()).toContain('stored 19 bytes');
+  await expect.poll(() => page.locator('#result').textContent(), POLL).toContain('stored 19 bytes');
 
   for (const expected of ['1', '2', '3']) {
     await page.click('#read');
-    await expect.poll(() => page.locator('#hits').textContent()).toBe(expected);
+    await expect.poll(() => page.locator('#hits').textContent(), POLL).toBe(expected);
   }
-  await expect.poll(() => page.locator('#result').textContent()).toContain('"hello from chromium"');
+  await expect
+    .poll(() => page.locator('#result').textContent(), POLL)
+    .toContain('"hello from chromium"');
 
   // The chart polls /api/top every second; buffered hits are flushed every 100 ms.
   const bar = page.locator('#chart .row[data-key="greeting"] .hits');
