@@ -46,7 +46,10 @@ export function pendingReplies(connection: PoolConnection): number {
   return typeof queue?.length === 'number' ? queue.length : 0;
 }
 
-function lifetime(options: ResolvedPoolOptions): number {
+/** How long a new connection lives: `maxLifetimeMs` ± up to `lifetimeJitterMs`, uniformly. */
+export function lifetime(
+  options: Pick<ResolvedPoolOptions, 'maxLifetimeMs' | 'lifetimeJitterMs'>,
+): number {
   if (options.maxLifetimeMs === 0) return Number.POSITIVE_INFINITY;
   const jitter = (Math.random() * 2 - 1) * options.lifetimeJitterMs;
   return options.maxLifetimeMs + jitter;

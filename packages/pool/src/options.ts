@@ -162,8 +162,11 @@ export function resolveOptions(
     redis,
     cluster,
     target,
-    secrets: [url.password, options.redis?.password, options.redis?.sentinelPassword].filter(
-      (s): s is string => typeof s === 'string' && s !== '',
-    ),
+    secrets: [
+      url.password,
+      options.redis?.password,
+      options.redis?.sentinelPassword,
+      cluster?.options?.redisOptions?.password,
+    ].filter((s): s is string => typeof s === 'string' && s !== ''),
   };
 }

@@ -128,6 +128,7 @@ export class Pool implements RedisPool {
         start,
         deadline: start + (options?.timeoutMs ?? this.#options.acquireTimeoutMs),
         done: false,
+        queued: false,
         stack,
         signal,
         onAbort: undefined,

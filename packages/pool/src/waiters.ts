@@ -8,6 +8,8 @@ export interface Waiter<T> {
   deadline: number;
   /** Set once settled (served, timed out, aborted); the queue skips it. */
   done: boolean;
+  /** In the queue right now (a waiter can also be waiting on a validation PING). */
+  queued: boolean;
   /** Stack of the acquirer, kept only when leak detection is on. */
   stack: string | undefined;
   signal: AbortSignal | undefined;
@@ -26,6 +28,7 @@ export class WaiterQueue<T> {
   size = 0;
 
   push(waiter: Waiter<T>): void {
+    waiter.queued = true;
     this.#items.push(waiter);
     this.size++;
   }
@@ -37,6 +40,7 @@ export class WaiterQueue<T> {
       const waiter = items[this.#head];
       items[this.#head++] = undefined;
       if (waiter !== undefined && !waiter.done) {
+        waiter.queued = false;
         this.size--;
         this.#compact();
         return waiter;
@@ -47,11 +51,14 @@ export class WaiterQueue<T> {
     return undefined;
   }
 
-  /** Mark a waiter settled outside the queue (abort, timeout). */
+  /** Mark a waiter settled (abort, timeout); if it is queued, the queue skips it from now on. */
   settle(waiter: Waiter<T>): void {
     if (waiter.done) return;
     waiter.done = true;
-    this.size--;
+    if (waiter.queued) {
+      waiter.queued = false;
+      this.size--;
+    }
   }
 
   /** Visit every unsettled waiter in order. */

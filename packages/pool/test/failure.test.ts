@@ -17,8 +17,11 @@ describe('under failure', () => {
   it('acquire fails fast with Redis down: PoolTimeoutError with the last connection error and stats', async () => {
     const port = await freePort();
     const pool = createPool({ url: `redis://127.0.0.1:${port}`, acquireTimeoutMs: 300 });
+    const timeouts: unknown[] = [];
+    pool.on('timeout', (event) => timeouts.push(event.error));
     try {
       const { ms, error } = await timed(pool.acquire());
+      expect(timeouts).toEqual([error]);
       expect(error).toBeInstanceOf(PoolTimeoutError);
       expect(error).toMatchObject({ code: 'POOL_ACQUIRE_TIMEOUT', name: 'PoolTimeoutError' });
       const message = (error as Error).message;

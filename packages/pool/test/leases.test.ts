@@ -59,6 +59,9 @@ describe('leases', () => {
     for (const lease of held) lease.release();
     await Promise.all(waiting);
     expect(order).toEqual([1, 2, 3, 4]);
+    const { waitMs } = p.stats();
+    expect(waitMs.max).toBeGreaterThanOrEqual(20);
+    expect(waitMs.p99).toBeLessThanOrEqual(waitMs.max);
     expect(p.stats()).toMatchObject({ size: 2, created: 2, borrowed: 0, pending: 0 });
   });
 

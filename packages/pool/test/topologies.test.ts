@@ -62,6 +62,20 @@ describe('Redis Cluster', () => {
     await pool.client.del(balance, log);
     expect(pool.stats()).toMatchObject({ borrowed: 0, destroyed: 0 });
   });
+
+  it('destroys a Cluster lease left with a transaction open instead of lending it again', async () => {
+    const tag = `{${randomPrefix('open')}}`;
+    const before = pool.stats();
+    await pool.use(async (redis) => {
+      await redis.watch(`${tag}:k`);
+    });
+    expect(pool.stats()).toMatchObject({
+      destroyed: before.destroyed + 1,
+      resets: before.resets + 1,
+    });
+    expect(await pool.use((redis) => redis.set(`${tag}:k`, '1'))).toBe('OK');
+    await pool.client.del(`${tag}:k`);
+  });
 });
 
 describe('Redis Sentinel', () => {
