@@ -1,6 +1,6 @@
 // `pnpm --filter @hitpool/pool bench`: side-by-side figures against one real redis-server
 // started by the harness. Not a test: nothing here passes or fails, it prints a table.
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { startRedisServer } from '@hitpool/testing';
 import {
   clientContender,
@@ -35,7 +35,7 @@ function table(header: string[], rows: string[][]): string {
 const server = await startRedisServer();
 try {
   console.log(
-    `# @hitpool/pool benchmark — Node ${process.version}, ${cpus().length} CPUs, redis-server ${(await server.cli('INFO', 'server')).match(/redis_version:(\S+)/)?.[1]} (harness, loopback)\n`,
+    `# @hitpool/pool benchmark — Node ${process.version}, ${cpus().length} CPUs, redis-server ${(await server.cli('INFO', 'server')).match(/redis_version:(\S+)/)?.[1]} (harness, loopback), load average ${loadavg()[0]?.toFixed(1)} at start, ${new Date().toISOString()}\n`,
   );
 
   // 1. Lease overhead: rounds interleaved so background noise hits every contender alike.
