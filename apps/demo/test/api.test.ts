@@ -1,8 +1,8 @@
 import { randomPrefix, waitFor } from '@hitpool/testing';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { removeKeysContaining } from '../src/experiment/keys.js';
 import { buildApp, type DemoApp } from '../src/server/app.js';
-import { removeKeysWith } from './helpers.js';
 
 const prefix = randomPrefix('demo-api');
 let demo: DemoApp;
@@ -16,7 +16,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await demo.app.close();
-  await removeKeysWith(redis, prefix);
+  await removeKeysContaining(redis, prefix);
   await redis.quit();
 });
 

@@ -4,8 +4,8 @@ import { randomPrefix } from '@hitpool/testing';
 import { Redis } from 'ioredis';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
+import { removeKeysContaining } from '../src/experiment/keys.js';
 import { buildApp, type DemoApp } from '../src/server/app.js';
-import { removeKeysWith } from './helpers.js';
 
 // Debian's Chromium (.ci/run and ./pnpmw install it); no browser download.
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -40,7 +40,7 @@ afterAll(async () => {
   await browser?.close();
   await demo.app.close();
   const redis = new Redis(inject('redisUrl'));
-  await removeKeysWith(redis, prefix);
+  await removeKeysContaining(redis, prefix);
   await redis.quit();
 });
 

@@ -4,7 +4,7 @@ import { createHitTracker } from '@hitpool/hits';
 import { freePort, randomPrefix, waitFor } from '@hitpool/testing';
 import { Redis } from 'ioredis';
 import { afterAll, expect, inject, it } from 'vitest';
-import { removeKeysWith } from './helpers.js';
+import { removeKeysContaining } from '../src/experiment/keys.js';
 
 const appDir = fileURLToPath(new URL('..', import.meta.url));
 const prefix = randomPrefix('demo-shutdown');
@@ -15,7 +15,7 @@ let redis: Redis | undefined;
 afterAll(async () => {
   if (child && child.exitCode === null) child.kill('SIGKILL');
   if (redis) {
-    await removeKeysWith(redis, prefix);
+    await removeKeysContaining(redis, prefix);
     await redis.quit();
   }
 });

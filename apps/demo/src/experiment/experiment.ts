@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import { makeRunKeys, removeRunKeys, seedKeys } from './keys.js';
+import { makeRunKeys, removeKeysContaining, seedKeys } from './keys.js';
 import { quantile, runLoad } from './load.js';
 import { openProbe, type ServerProbe } from './probe.js';
 import { scenarios as allScenarios, type Scenario } from './scenarios/index.js';
@@ -130,7 +130,7 @@ export async function runExperiment(options: ExperimentOptions): Promise<Scenari
     }
     return results;
   } finally {
-    await removeRunKeys(admin, run).catch(() => undefined);
+    await removeKeysContaining(admin, run.prefix).catch(() => undefined);
     await probe.close();
     await admin.quit().catch(() => admin.disconnect());
   }

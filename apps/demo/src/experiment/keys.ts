@@ -21,15 +21,15 @@ export async function seedKeys(redis: Redis, run: RunKeys): Promise<void> {
 }
 
 /**
- * Delete every key containing the run's prefix: the items, their `_hit`
- * counters and whatever @hitpool/hits derived from them (its companion keys keep
- * the original key inside). Never anything else. Returns how many were removed.
+ * Delete every key containing `prefix` (SCAN + UNLINK), never anything else:
+ * the items, their `_hit` counters and whatever @hitpool/hits derived from them
+ * (its companion keys keep the original key inside). Returns how many were removed.
  */
-export async function removeRunKeys(redis: Redis, run: RunKeys): Promise<number> {
+export async function removeKeysContaining(redis: Redis, prefix: string): Promise<number> {
   let removed = 0;
   let cursor = '0';
   do {
-    const [next, found] = await redis.scan(cursor, 'MATCH', `*${run.prefix}*`, 'COUNT', 1000);
+    const [next, found] = await redis.scan(cursor, 'MATCH', `*${prefix}*`, 'COUNT', 1000);
     cursor = next;
     if (found.length > 0) removed += await redis.unlink(...found);
   } while (cursor !== '0');
