@@ -32,9 +32,13 @@ export interface InstalledPackages {
 
 /**
  * A fresh npm project in `dir` (outside the workspace) with the consumer files, then plain
- * `npm install @hitpool/hits` (plus @hitpool/pool, which users import too).
+ * `npm install @hitpool/hits` from the registry (or `npm install` of the tarballs).
  */
-export async function createConsumer(dir: string, source: ConsumerSource): Promise<void> {
+export async function createConsumer(
+  dir: string,
+  source: ConsumerSource,
+  freshness: Freshness = 'prefer-offline',
+): Promise<void> {
   mkdirSync(dir, { recursive: true });
   writeFileSync(
     join(dir, 'package.json'),
@@ -44,16 +48,27 @@ export async function createConsumer(dir: string, source: ConsumerSource): Promi
   let specs: string[];
   if ('registry' in source) {
     writeFileSync(join(dir, '.npmrc'), `@hitpool:registry=${source.registry}\n`);
-    specs = ['@hitpool/hits', '@hitpool/pool'];
+    specs = ['@hitpool/hits'];
   } else {
     specs = [...source.tarballs];
   }
-  await install(dir, specs);
+  await install(dir, specs, freshness);
 }
 
+/**
+ * How npm treats its metadata cache. `prefer-offline` reuses cached package documents (fast,
+ * works offline once ioredis is cached); `prefer-online` revalidates them, needed to see a
+ * version published to the throwaway registry after an earlier install in the same run.
+ */
+export type Freshness = 'prefer-offline' | 'prefer-online';
+
 /** `npm install <specs>` in the consumer: what a user types. */
-export async function install(dir: string, specs: readonly string[]): Promise<void> {
-  await run('npm', ['install', '--no-audit', '--no-fund', ...specs], {
+export async function install(
+  dir: string,
+  specs: readonly string[],
+  freshness: Freshness = 'prefer-offline',
+): Promise<void> {
+  await run('npm', ['install', '--no-audit', '--no-fund', `--${freshness}`, ...specs], {
     cwd: dir,
     env: cleanEnv(),
     timeoutMs: 180_000,

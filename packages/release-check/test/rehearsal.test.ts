@@ -226,13 +226,15 @@ describe('install rehearsal', () => {
       expect(Object.keys(hits?.versions ?? {})).toEqual([before['@hitpool/hits']]);
 
       const dir = join(scratch.dir, 'consumer-after-patch');
-      await createConsumer(dir, { registry: registry.url });
+      // prefer-online: npm cached this registry's documents before the patch was published.
+      await createConsumer(dir, { registry: registry.url }, 'prefer-online');
       const installed = await inspectInstall(dir);
       expect(installed.versions).toEqual({
         '@hitpool/hits': before['@hitpool/hits'],
         '@hitpool/pool': after['@hitpool/pool'],
       });
       expect(installed.poolIsDependencyOfHits).toBe(true);
+      await install(dir, ['@hitpool/pool'], 'prefer-online');
       const result = await runConsumer(
         dir,
         process.execPath,
