@@ -43,6 +43,8 @@ describe('resolveOptions', () => {
       tls: { servername: 'redis.example.com' },
     });
     expect(resolveOptions({ url: 'redis://h' }, {}).redis.tls).toBeUndefined();
+    const withCa = resolveOptions({ url: 'rediss://h', redis: { tls: { ca: 'PEM' } } }, {});
+    expect(withCa.redis.tls).toEqual({ servername: 'h', ca: 'PEM' });
   });
 
   it('lets ioredis options override the URL', () => {

@@ -134,9 +134,10 @@ export function resolveOptions(
     connectTimeout: connectTimeoutMs,
     ...(url.username !== undefined ? { username: url.username } : {}),
     ...(url.password !== undefined ? { password: url.password } : {}),
-    ...(url.tls ? { tls: { servername: url.host } } : {}),
     ...options.redis,
   };
+  // rediss:// turns TLS on; `redis.tls` (CA, client certificate…) adds to it rather than replacing it.
+  if (url.tls) redis.tls = { servername: url.host, ...options.redis?.tls };
   const cluster = clusterConfig(options.cluster);
   const sentinel = redis.sentinels ? ` via sentinels (master "${redis.name ?? 'mymaster'}")` : '';
   const target = cluster
