@@ -38,6 +38,16 @@ describe('getPool registry', () => {
     }
   });
 
+  it('is shared by an ESM copy and a CJS copy loaded side by side in one process', async () => {
+    const script = fileURLToPath(new URL('./fixtures/esm-and-cjs.ts', import.meta.url));
+    const { stdout } = await execFileAsync(
+      process.execPath,
+      ['--import', 'tsx', script, inject('redisUrl')],
+      { timeout: 10_000, cwd: fileURLToPath(new URL('..', import.meta.url)) },
+    );
+    expect(JSON.parse(stdout)).toEqual({ separateCopies: true, samePool: true });
+  });
+
   it('replaces a pool that was closed, and its name never contains the password', async () => {
     const url = inject('redisUrl').replace('redis://', 'redis://:hunter2@');
     const pool = getPool({ url });
