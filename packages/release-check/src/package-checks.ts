@@ -55,6 +55,13 @@ function manifestProblems(manifest: Record<string, unknown>): string[] {
   if (exportsMap?.['./package.json'] !== './package.json') {
     problems.push('"./package.json" is not exported');
   }
+  // npm rejects a provenance statement whose repository does not match package.json's
+  // `repository`: fail here, before anything is published, when the release asks for one.
+  const repository = manifest.repository as { url?: string } | string | undefined;
+  const repositoryUrl = typeof repository === 'string' ? repository : repository?.url;
+  if (/^(true|1)$/i.test(process.env.PNPM_CONFIG_PROVENANCE ?? '') && !repositoryUrl) {
+    problems.push('"repository.url" is missing; npm refuses provenance without it');
+  }
   const dependencies = (manifest.dependencies ?? {}) as Record<string, string>;
   for (const [name, range] of Object.entries(dependencies)) {
     if (!ALLOWED_DEPENDENCY.test(name)) {
