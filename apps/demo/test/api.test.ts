@@ -187,6 +187,12 @@ describe('bad input', () => {
     expectError(await request('POST', '/api/load?calls=20001'), 400, 'INVALID_BODY');
   });
 
+  it('answers 500 REDIS_ERROR when Redis refuses the command (a key of the wrong type)', async () => {
+    await redis.hset(`${prefix}item:hashy`, 'field', 'value');
+    const message = expectError(await request('GET', '/api/items/hashy'), 500, 'REDIS_ERROR');
+    expect(message).toContain('WRONGTYPE');
+  });
+
   it('answers unknown routes and methods with a JSON 404', async () => {
     const message = expectError(await request('GET', '/nope?x=1'), 404, 'NOT_FOUND');
     expect(message).toContain('GET /nope');
