@@ -8,7 +8,7 @@ import {
 } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { cleanEnv, run } from './run.js';
+import { CommandFailedError, cleanEnv, run } from './run.js';
 import { repoRoot } from './workspace.js';
 
 const fixtures = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'consumer');
@@ -132,6 +132,14 @@ export async function runConsumer(
     cwd: dir,
     env: cleanEnv({ REDIS_URL: redisUrl, HIT_KEY: key }),
     timeoutMs: 30_000,
+  }).catch((error: unknown) => {
+    if (error instanceof CommandFailedError && error.exit.startsWith('did not finish')) {
+      throw new Error(
+        `${file} on ${node} did not exit by itself: something (a timer, a socket) kept it alive`,
+        { cause: error },
+      );
+    }
+    throw error;
   });
   const last = stdout.trim().split('\n').at(-1) ?? '';
   return JSON.parse(last) as ConsumerRun;

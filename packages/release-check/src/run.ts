@@ -36,6 +36,23 @@ function tail(text: string, label: string): string {
   return `--- ${label} (last 40 lines) ---\n${lines.slice(-40).join('\n')}\n`;
 }
 
+/** Process groups of commands still running, so an interrupted run can end them all. */
+const running = new Set<number>();
+
+function killGroup(pid: number): void {
+  try {
+    process.kill(-pid, 'SIGKILL');
+  } catch {
+    // already gone
+  }
+}
+
+/** SIGKILL every command {@link run} started that is still running, with its children. */
+export function killRunningCommands(): void {
+  for (const pid of running) killGroup(pid);
+  running.clear();
+}
+
 /**
  * Run a command to completion and return what it printed; throw
  * {@link CommandFailedError} (with the tail of its output) if it fails.
@@ -53,7 +70,10 @@ export function run(
       env: options.env ?? process.env,
       // No stdin: nothing here may stop to ask a question (an OTP prompt, a confirmation).
       stdio: ['ignore', 'pipe', 'pipe'],
+      // Its own process group, so a timeout or an interrupt ends its children too.
+      detached: true,
     });
+    if (child.pid !== undefined) running.add(child.pid);
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
@@ -66,16 +86,18 @@ export function run(
     const timeoutMs = options.timeoutMs ?? 120_000;
     const timer = setTimeout(() => {
       timedOut = true;
-      child.kill('SIGKILL');
+      if (child.pid !== undefined) killGroup(child.pid);
     }, timeoutMs);
     child.once('error', (error) => {
       clearTimeout(timer);
+      if (child.pid !== undefined) running.delete(child.pid);
       reject(
         new CommandFailedError(shown, `could not start: ${error.message}`, { stdout, stderr }),
       );
     });
     child.once('close', (code, signal) => {
       clearTimeout(timer);
+      if (child.pid !== undefined) running.delete(child.pid);
       if (code === 0) return resolve({ stdout, stderr });
       const exit = timedOut
         ? `did not finish within ${timeoutMs} ms and was killed`

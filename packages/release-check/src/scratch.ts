@@ -10,6 +10,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { killRunningCommands } from './run.js';
 
 const PREFIX = 'hitpool-rehearsal-';
 
@@ -44,6 +45,7 @@ function killNow(pid: number): void {
 }
 
 function cleanupAllNow(): void {
+  killRunningCommands();
   for (const entry of open) {
     for (const pid of entry.pids) killNow(pid);
     rmSync(entry.dir, { recursive: true, force: true });
