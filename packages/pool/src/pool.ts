@@ -1,4 +1,3 @@
-import { EventEmitter } from 'node:events';
 import { createSharedClient, reconnectDelay, type SharedClient } from './client.js';
 import {
   closeConnection,
@@ -6,14 +5,15 @@ import {
   type PoolConnection,
   pendingReplies,
 } from './connection.js';
-import { hasSubscribers, publish } from './diagnostics.js';
 import {
   isAuthFailure,
   PoolAuthError,
   PoolClosedError,
+  PoolConfigError,
   PoolQueueFullError,
   PoolTimeoutError,
 } from './errors.js';
+import { PoolEvents } from './events.js';
 import { Lease } from './lease.js';
 import { type ResolvedPoolOptions, resolveOptions } from './options.js';
 import { resetConnection } from './reset.js';
@@ -23,7 +23,6 @@ import type {
   CloseOptions,
   DestroyReason,
   PoolEvent,
-  PoolEventMap,
   PooledConnection,
   PoolListener,
   PoolOptions,
@@ -31,7 +30,6 @@ import type {
   RedisConnection,
   RedisPool,
 } from './types.js';
-import { scrub } from './url.js';
 import { WaitTimes } from './wait-times.js';
 import { type Waiter, WaiterQueue } from './waiters.js';
 
@@ -41,7 +39,7 @@ let poolCounter = 0;
 export class Pool implements RedisPool {
   readonly name: string;
   readonly #options: ResolvedPoolOptions;
-  readonly #events = new EventEmitter();
+  readonly #events: PoolEvents;
   /** Idle connections, most recently used last (LIFO keeps a hot set, lets extras idle out). */
   readonly #idle: PoolConnection[] = [];
   /** Every open connection (idle, lent out, being cleaned). */
@@ -50,6 +48,8 @@ export class Pool implements RedisPool {
   readonly #waitTimes = new WaitTimes();
   readonly #opening = new Set<Promise<unknown>>();
   #creating = 0;
+  /** Connections being RESET after a dirty lease: they come back soon, no need to open more. */
+  #cleaning = 0;
   #borrowed = 0;
   #nextId = 1;
   #shared: SharedClient | undefined;
@@ -77,25 +77,17 @@ export class Pool implements RedisPool {
   #resets = 0;
   #connectErrors = 0;
 
-  /** Listeners per event, kept by the emitter's own add/remove notifications (once included). */
-  readonly #listening: Record<string, number> = {};
-
   constructor(options: PoolOptions = {}, name?: string) {
     this.#options = resolveOptions(options);
-    this.#events.on('newListener', (event: string) => {
-      this.#listening[event] = (this.#listening[event] ?? 0) + 1;
-    });
-    this.#events.on('removeListener', (event: string) => {
-      this.#listening[event] = (this.#listening[event] ?? 1) - 1;
-    });
     this.name = name ?? `pool-${++poolCounter}`;
+    this.#events = new PoolEvents(this.name, this.#options.secrets);
     if (this.#options.min > 0) queueMicrotask(() => this.#grow());
   }
 
   get client(): RedisConnection {
     if (this.#shared === undefined) {
       if (this.#closed) throw new PoolClosedError(this.#closedMessage());
-      this.#shared = createSharedClient(this.#options, (error) => this.#reportError(error));
+      this.#shared = createSharedClient(this.#options, (error) => this.#events.error(error));
     }
     return this.#shared.client;
   }
@@ -107,6 +99,15 @@ export class Pool implements RedisPool {
     }
     const signal = options?.signal;
     if (signal?.aborted) return Promise.reject(signal.reason);
+    const timeoutMs = options?.timeoutMs;
+    if (timeoutMs !== undefined && !(Number.isFinite(timeoutMs) && timeoutMs > 0)) {
+      return Promise.reject(
+        new PoolConfigError(
+          'timeoutMs',
+          `got ${timeoutMs}; must be a positive finite number of ms`,
+        ),
+      );
+    }
     const stack = this.#options.leakDetectionMs > 0 ? captureStack() : undefined;
     const connection = this.#takeIdle();
     if (connection !== undefined && !this.#needsValidation(connection)) {
@@ -126,7 +127,7 @@ export class Pool implements RedisPool {
         resolve,
         reject,
         start,
-        deadline: start + (options?.timeoutMs ?? this.#options.acquireTimeoutMs),
+        deadline: start + (timeoutMs ?? this.#options.acquireTimeoutMs),
         done: false,
         queued: false,
         stack,
@@ -181,7 +182,7 @@ export class Pool implements RedisPool {
       resets: this.#resets,
       connectErrors: this.#connectErrors,
       waitMs: this.#waitTimes.summary(),
-      lastError: this.#lastError === undefined ? undefined : this.#safeMessage(this.#lastError),
+      lastError: this.#lastError === undefined ? undefined : this.#events.message(this.#lastError),
       closed: this.#closed,
     };
   }
@@ -218,8 +219,8 @@ export class Pool implements RedisPool {
     this.#released++;
     connection.leased = false;
     const heldMs = lease.stopClock();
-    if (this.#wants('release')) {
-      this.#emit('release', {
+    if (this.#events.wants('release')) {
+      this.#events.emit('release', {
         pool: this.name,
         connectionId: connection.id,
         heldMs,
@@ -250,7 +251,7 @@ export class Pool implements RedisPool {
   /** Called by a lease whose holder kept it past `leakDetectionMs`. */
   reportLeak(connection: PoolConnection, heldMs: number, stack: string): void {
     this.#leaks++;
-    this.#emit('leak', { pool: this.name, connectionId: connection.id, heldMs, stack });
+    this.#events.emit('leak', { pool: this.name, connectionId: connection.id, heldMs, stack });
   }
 
   #lend(connection: PoolConnection, waitMs: number, stack: string | undefined): Lease {
@@ -263,10 +264,10 @@ export class Pool implements RedisPool {
       connection,
       this.#options.leakDetectionMs,
       stack,
-      this.#wants('release'),
+      this.#events.wants('release'),
     );
-    if (this.#wants('acquire')) {
-      this.#emit('acquire', { pool: this.name, connectionId: connection.id, waitMs });
+    if (this.#events.wants('acquire')) {
+      this.#events.emit('acquire', { pool: this.name, connectionId: connection.id, waitMs });
     }
     return lease;
   }
@@ -367,7 +368,9 @@ export class Pool implements RedisPool {
   /** A dirty lease came back: RESET it off the hot path, or destroy it. */
   #clean(connection: PoolConnection): void {
     this.#resets++;
+    this.#cleaning++;
     resetConnection(connection, this.#options.redis).then((ok) => {
+      this.#cleaning--;
       if (ok && !connection.broken) this.#checkIn(connection);
       else this.#destroy(connection, 'dirty');
     });
@@ -380,7 +383,9 @@ export class Pool implements RedisPool {
     if (this.#closed || this.#retryTimer !== undefined) return;
     const { max, min } = this.#options;
     while (this.#all.size + this.#creating < max) {
-      const wanted = this.#waiters.size > this.#creating || this.#all.size + this.#creating < min;
+      const wanted =
+        this.#waiters.size > this.#creating + this.#cleaning ||
+        this.#all.size + this.#creating < min;
       if (!wanted) return;
       this.#open();
     }
@@ -402,7 +407,7 @@ export class Pool implements RedisPool {
         this.#lastError = undefined;
         this.#all.add(connection);
         this.#created++;
-        this.#emit('create', { pool: this.name, connectionId: id });
+        this.#events.emit('create', { pool: this.name, connectionId: id });
         this.#checkIn(connection);
         this.#resolveDrain();
       },
@@ -412,12 +417,12 @@ export class Pool implements RedisPool {
         this.#connectErrors++;
         this.#failures++;
         this.#lastError = error;
-        this.#reportError(error);
+        this.#events.error(error);
         if (this.#closed) return this.#resolveDrain();
         if (isAuthFailure(error)) {
           // Retrying wrong credentials only hammers the server: fail every waiter now.
           const failure = new PoolAuthError(
-            `Redis refused the credentials for ${this.#options.target}: ${this.#safeMessage(error)}. Check the user/password in the URL or redis options.`,
+            `Redis refused the credentials for ${this.#options.target}: ${this.#events.message(error)}. Check the user/password in the URL or redis options.`,
             { cause: error },
           );
           for (let waiter = this.#waiters.shift(); waiter; waiter = this.#waiters.shift()) {
@@ -447,7 +452,7 @@ export class Pool implements RedisPool {
   #onLost(connection: PoolConnection, error: Error | undefined): void {
     if (error !== undefined) {
       this.#lastError = error;
-      this.#reportError(error);
+      this.#events.error(error);
     }
     if (!this.#all.has(connection) || connection.leased) return;
     const at = this.#idle.indexOf(connection);
@@ -460,7 +465,7 @@ export class Pool implements RedisPool {
   #destroy(connection: PoolConnection, reason: DestroyReason): Promise<void> {
     if (!this.#all.delete(connection)) return Promise.resolve();
     this.#destroyed++;
-    this.#emit('destroy', { pool: this.name, connectionId: connection.id, reason });
+    this.#events.emit('destroy', { pool: this.name, connectionId: connection.id, reason });
     const closed = closeConnection(connection);
     this.#resolveDrain();
     this.#grow();
@@ -535,14 +540,14 @@ export class Pool implements RedisPool {
       if (waiter.onAbort !== undefined) waiter.signal?.removeEventListener('abort', waiter.onAbort);
       const waitedMs = now - waiter.start;
       const last = this.#lastError
-        ? `; last connection error: ${this.#safeMessage(this.#lastError)}`
+        ? `; last connection error: ${this.#events.message(this.#lastError)}`
         : '';
       const error = new PoolTimeoutError(
         `No Redis connection within ${waiter.deadline - waiter.start} ms (acquireTimeoutMs)${last}. ${this.#describe()}`,
         this.#lastError === undefined ? undefined : { cause: this.#lastError },
       );
       this.#timeouts++;
-      this.#emit('timeout', { pool: this.name, waitedMs, error });
+      this.#events.emit('timeout', { pool: this.name, waitedMs, error });
       waiter.reject(error);
     }
     if (next !== Number.POSITIVE_INFINITY) this.#armWaitTimer(next);
@@ -593,35 +598,6 @@ export class Pool implements RedisPool {
   }
 
   // ---- reporting ---------------------------------------------------------------------------
-
-  #wants(event: PoolEvent): boolean {
-    return (this.#listening[event] ?? 0) > 0 || hasSubscribers(event);
-  }
-
-  #emit<E extends Exclude<PoolEvent, 'error'>>(event: E, payload: PoolEventMap[E]): void {
-    if (hasSubscribers(event)) publish(event, payload);
-    if ((this.#listening[event] ?? 0) > 0) this.#events.emit(event, payload);
-  }
-
-  /** `error` events only when someone listens: an unheard pool error must never crash the process. */
-  #reportError(error: Error): void {
-    const safe = this.#redacted(error);
-    if (hasSubscribers('error')) publish('error', { pool: this.name, error: safe });
-    if ((this.#listening.error ?? 0) > 0) this.#events.emit('error', safe);
-  }
-
-  #redacted(error: Error): Error {
-    if (this.#options.secrets.length === 0) return error;
-    const message = this.#safeMessage(error);
-    if (message === error.message) return error;
-    const copy = new Error(message);
-    copy.name = error.name;
-    return copy;
-  }
-
-  #safeMessage(error: Error): string {
-    return scrub(error.message, this.#options.secrets);
-  }
 
   #describe(): string {
     const s = this.stats();

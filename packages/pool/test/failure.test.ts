@@ -28,7 +28,8 @@ describe('under failure', () => {
       expect(message).toContain(`ECONNREFUSED 127.0.0.1:${port}`);
       expect(message).toMatch(/size=\d+ idle=0 borrowed=0 pending=\d+ max=10/);
       expect(ms).toBeGreaterThanOrEqual(290);
-      expect(ms).toBeLessThan(1_000);
+      // Loose upper bound: timers fire late on a loaded machine; what matters is no hang.
+      expect(ms).toBeLessThan(2_500);
       expect(pool.stats()).toMatchObject({ timeouts: 1, pending: 0 });
       expect(pool.stats().connectErrors).toBeGreaterThan(0);
     } finally {
@@ -47,7 +48,7 @@ describe('under failure', () => {
       await server.kill();
       const down = await timed(pool.client.get('k'));
       expect(down.error).toBeInstanceOf(Error);
-      expect(down.ms).toBeLessThan(1_000);
+      expect(down.ms).toBeLessThan(2_500);
       await expect(pool.acquire()).rejects.toBeInstanceOf(PoolTimeoutError);
       expect(errors.length).toBeGreaterThan(0);
 
@@ -70,8 +71,8 @@ describe('under failure', () => {
     const server = await startRedisServer({ password: 'right-secret' });
     const pool = createPool({
       url: `redis://:wrong-secret@127.0.0.1:${server.port}/0`,
-      acquireTimeoutMs: 3_000,
-      commandTimeoutMs: 3_000,
+      acquireTimeoutMs: 20_000,
+      commandTimeoutMs: 20_000,
     });
     const seen: string[] = [];
     pool.on('error', (error) => seen.push(error.message));
@@ -79,10 +80,11 @@ describe('under failure', () => {
       const { ms, error } = await timed(pool.acquire());
       expect(error).toBeInstanceOf(PoolAuthError);
       expect(error).toMatchObject({ code: 'POOL_AUTH_FAILED' });
-      expect(ms).toBeLessThan(1_000);
+      // Far below the 20 s timeouts: refused at once, not retried until a deadline.
+      expect(ms).toBeLessThan(5_000);
       const client = await timed(pool.client.get('k'));
       expect(String(client.error)).toMatch(/WRONGPASS|NOAUTH|invalid/i);
-      expect(client.ms).toBeLessThan(1_000);
+      expect(client.ms).toBeLessThan(5_000);
       // The shared client stopped retrying: no reconnect loop against wrong credentials.
       const clients = await server.connectedClients();
       await new Promise((resolve) => setTimeout(resolve, 300));
@@ -110,7 +112,7 @@ describe('under failure', () => {
     const good = createPool({ url: `redis://app:app-pass@127.0.0.1:${server.port}/0` });
     const bad = createPool({
       url: `redis://app:nope@127.0.0.1:${server.port}/0`,
-      acquireTimeoutMs: 2_000,
+      acquireTimeoutMs: 10_000,
     });
     try {
       expect(await good.client.acl('WHOAMI')).toBe('app');

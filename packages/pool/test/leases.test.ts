@@ -94,6 +94,22 @@ describe('leases', () => {
     );
   });
 
+  it('honours a per-call timeoutMs and rejects a bad one with PoolConfigError', async () => {
+    const p = pool({ max: 1 });
+    const held = await p.acquire();
+    const start = performance.now();
+    await expect(p.acquire({ timeoutMs: 50 })).rejects.toMatchObject({
+      code: 'POOL_ACQUIRE_TIMEOUT',
+      message: expect.stringContaining('within 50 ms'),
+    });
+    expect(performance.now() - start).toBeGreaterThanOrEqual(45);
+    await expect(p.acquire({ timeoutMs: -1 })).rejects.toMatchObject({
+      code: 'POOL_INVALID_OPTIONS',
+      option: 'timeoutMs',
+    });
+    held.release();
+  });
+
   it('makes the lease unusable after release; release is idempotent', async () => {
     const p = pool();
     const lease = await p.acquire();
@@ -185,7 +201,7 @@ describe('leases', () => {
       const p = pool({
         url: `redis://127.0.0.1:${proxy.port}`,
         validateAfterIdleMs: 50,
-        connectTimeoutMs: 300,
+        connectTimeoutMs: 1_000,
       });
       const reasons: string[] = [];
       p.on('destroy', (event) => reasons.push(event.reason));

@@ -40,7 +40,7 @@ describe('lifecycle', () => {
       const leases = await Promise.all([pool.acquire(), pool.acquire(), pool.acquire()]);
       for (const lease of leases) lease.release();
       expect(pool.stats().idle).toBe(3);
-      await waitFor('idle connections to be closed', () => pool.stats().size === 1, 2_000, 20);
+      await waitFor('idle connections to be closed', () => pool.stats().size === 1, 5_000, 20);
       expect(reasons).toEqual(['idle', 'idle']);
       await new Promise((resolve) => setTimeout(resolve, 250));
       expect(pool.stats()).toMatchObject({ size: 1, idle: 1 });
@@ -68,7 +68,7 @@ describe('lifecycle', () => {
     try {
       const leases = await Promise.all(Array.from({ length: 6 }, () => pool.acquire()));
       for (const lease of leases) lease.release();
-      await waitFor('every connection to retire', () => lifetimes.length === 6, 3_000, 20);
+      await waitFor('every connection to retire', () => lifetimes.length === 6, 6_000, 20);
       // Lower bound exact (never early); upper bound loose, timers run late on a busy machine.
       for (const ms of lifetimes) {
         expect(ms).toBeGreaterThanOrEqual(240);
@@ -86,22 +86,22 @@ describe('lifecycle', () => {
   });
 
   it('emits leak with the stack of the code that acquired the lease', async () => {
-    const pool = createPool({ url: url(), leakDetectionMs: 50 });
+    const pool = createPool({ url: url(), leakDetectionMs: 300 });
     const leaks: PoolEventMap['leak'][] = [];
     pool.on('leak', (event) => leaks.push(event));
     try {
       const lease = await (async function acquireAndForget() {
         return pool.acquire();
       })();
-      await waitFor('a leak event', () => leaks.length === 1, 2_000, 10);
+      await waitFor('a leak event', () => leaks.length === 1, 5_000, 10);
       expect(leaks[0]?.stack).toContain('acquireAndForget');
       expect(leaks[0]?.stack).toContain('lifecycle.test.ts');
-      expect(leaks[0]?.heldMs).toBeGreaterThanOrEqual(45);
+      expect(leaks[0]?.heldMs).toBeGreaterThanOrEqual(295);
       expect(pool.stats().leaks).toBe(1);
       lease.release();
       // A lease released in time is no leak.
       await pool.use((redis) => redis.ping());
-      await new Promise((resolve) => setTimeout(resolve, 80));
+      await new Promise((resolve) => setTimeout(resolve, 350));
       expect(pool.stats().leaks).toBe(1);
     } finally {
       await pool.close();
