@@ -4,5 +4,5 @@ import { defineConfig, mergeConfig } from 'vitest/config';
 // The rehearsal builds, publishes and installs for real: minutes, not seconds.
 export default mergeConfig(
   redisTestConfig,
-  defineConfig({ test: { testTimeout: 240_000, hookTimeout: 120_000 } }),
+  defineConfig({ test: { testTimeout: 240_000, hookTimeout: 300_000 } }),
 );

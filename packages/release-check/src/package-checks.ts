@@ -35,7 +35,8 @@ export async function packPackage(pkg: WorkspacePackage, outDir: string): Promis
   return filename;
 }
 
-function manifestProblems(manifest: Record<string, unknown>): string[] {
+/** Problems with a package.json as published (after pnpm applied publishConfig). */
+export function manifestProblems(manifest: Record<string, unknown>): string[] {
   const problems: string[] = [];
   const text = JSON.stringify(manifest);
   if (text.includes('workspace:')) problems.push('packed package.json still contains "workspace:"');
