@@ -78,8 +78,11 @@ export interface CloseOptions {
 
 /** Acquire wait times over the most recent acquires (ms). */
 export interface WaitTimeStats {
+  /** Median wait, ms. */
   p50: number;
+  /** 99th percentile wait, ms. */
   p99: number;
+  /** Longest wait since the pool was created, ms. */
   max: number;
 }
 
@@ -87,15 +90,23 @@ export interface WaitTimeStats {
 export interface PoolStats {
   /** Connections open or opening (idle + borrowed + being created). */
   size: number;
+  /** Connections parked, ready to lend. */
   idle: number;
+  /** Connections lent out. */
   borrowed: number;
   /** Acquires waiting for a connection. */
   pending: number;
+  /** The configured `min`. */
   min: number;
+  /** The configured `max`. */
   max: number;
+  /** Connections opened. */
   created: number;
+  /** Connections closed (any reason). */
   destroyed: number;
+  /** Leases handed out. */
   acquired: number;
+  /** Leases given back (released or destroyed). */
   released: number;
   /** Acquires that gave up with `PoolTimeoutError`. */
   timeouts: number;
@@ -111,6 +122,7 @@ export interface PoolStats {
   waitMs: WaitTimeStats;
   /** The last connection error, redacted; undefined if none since the last success. */
   lastError: string | undefined;
+  /** `close()` was called. */
   closed: boolean;
 }
 
@@ -130,6 +142,7 @@ export type DestroyReason =
 
 /** Payloads of each event (also published on `diagnostics_channel` `hitpool:pool:<event>`). */
 export interface PoolEventMap {
+  /** A connection opened. */
   create: { pool: string; connectionId: number };
   destroy: { pool: string; connectionId: number; reason: DestroyReason };
   acquire: { pool: string; connectionId: number; waitMs: number };
@@ -165,9 +178,13 @@ export interface RedisPool extends AsyncDisposable {
   acquire(options?: AcquireOptions): Promise<PooledConnection>;
   /** Acquire, run `fn`, release (even if `fn` throws). */
   use<T>(fn: (redis: RedisConnection) => T | Promise<T>, options?: AcquireOptions): Promise<T>;
+  /** A snapshot of sizes and counters (no I/O). */
   stats(): PoolStats;
+  /** Listen to `event`; payloads are also on `diagnostics_channel` `hitpool:pool:<event>`. */
   on<E extends PoolEvent>(event: E, listener: PoolListener<E>): this;
+  /** Stop listening. */
   off<E extends PoolEvent>(event: E, listener: PoolListener<E>): this;
+  /** Listen to the next `event` only. */
   once<E extends PoolEvent>(event: E, listener: PoolListener<E>): this;
   /** Stop accepting acquires, wait up to `timeoutMs` for leases, close everything. Idempotent. */
   close(options?: CloseOptions): Promise<void>;
