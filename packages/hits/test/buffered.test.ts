@@ -1,6 +1,6 @@
 import { delay, type RedisServer, randomPrefix, startRedisServer, waitFor } from '@hitpool/testing';
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import {
   createHitTracker,
   defaultHitKey,
@@ -19,6 +19,10 @@ afterAll(async () => {
   await redis.quit();
 });
 
+afterEach(() => {
+  vi.useRealTimers();
+});
+
 describe('buffered mode', () => {
   it('sums hits in memory, returns server + unflushed, writes them on each interval', async () => {
     await awayFromWindowEdge();
@@ -26,6 +30,8 @@ describe('buffered mode', () => {
     const key = `${p}k`;
     await redis.set(key, 'v');
     const board = `${p}board`;
+    // Only the flush interval is faked, so the test decides when it fires, however busy the machine.
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
     const hits = createHitTracker({
       redis,
       buffer: { flushIntervalMs: 150 },
@@ -43,6 +49,8 @@ describe('buffered mode', () => {
     // Nothing written yet.
     expect(await redis.get(defaultHitKey(key))).toBeNull();
     expect(hits.stats()).toMatchObject({ pending: 3, pendingKeys: 1, flushes: 0 });
+    vi.advanceTimersByTime(150);
+    vi.useRealTimers();
     await waitFor('a flush', () => hits.stats().flushes === 1, 5000, 20);
     const minuteKey = `{${slotTagOfKey(key)}}:hits:minute:${windowIndex('minute', Date.now())}:${key}`;
     expect(await redis.get(defaultHitKey(key))).toBe('3');
@@ -114,6 +122,11 @@ describe('buffered mode when the server is away', () => {
   beforeAll(async () => {
     server = await startRedisServer();
   });
+  afterEach(async () => {
+    // A failed test must not leave the next one with fake timers or a stopped server.
+    vi.useRealTimers();
+    if (!server.running) await server.start();
+  });
   afterAll(async () => {
     await server.close();
   });
@@ -128,17 +141,22 @@ describe('buffered mode when the server is away', () => {
 
   it('keeps the hits of a failed flush and writes them once the server is back', async () => {
     const client = await failFastClient();
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
     const hits = createHitTracker({ redis: client, buffer: { flushIntervalMs: 100 } });
     const errors: HitsError[] = [];
     hits.on('error', (error) => errors.push(error));
     await hits.hit('k');
     await hits.hit('k');
     await server.stop();
+    vi.advanceTimersByTime(100);
     await waitFor('a failed flush', () => hits.stats().errors > 0, 5000, 20);
     expect(errors[0]).toBeInstanceOf(HitsFlushError);
     expect(errors[0]?.message).toMatch(/kept and retried/);
     expect(hits.stats()).toMatchObject({ pending: 2, dropped: 0 });
     await server.start();
+    if (client.status !== 'ready') await new Promise((resolve) => client.once('ready', resolve));
+    vi.advanceTimersByTime(100);
+    vi.useRealTimers();
     await waitFor('a flush after the restart', () => hits.stats().flushes > 0, 10_000, 20);
     expect(await client.get(defaultHitKey('k'))).toBe('2');
     expect(hits.stats()).toMatchObject({ pending: 0, dropped: 0 });
