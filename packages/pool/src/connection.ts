@@ -33,14 +33,25 @@ type SendCommand = (command: CommandLike, ...rest: unknown[]) => unknown;
 function observeCommands(redis: RedisConnection, session: SessionState): void {
   const target = redis as unknown as { sendCommand: SendCommand };
   const send = target.sendCommand;
+  const settled = () => {
+    session.inFlight--;
+  };
   target.sendCommand = function (this: unknown, command, ...rest) {
     session.observe(command.name, command.args);
-    return send.call(this, command, ...rest);
+    const reply = send.call(this, command, ...rest);
+    // Counting replies still due tells release that a borrower walked away mid-command
+    // (e.g. a BLPOP cut short), on Cluster leases too, where no single queue can be asked.
+    if (reply instanceof Promise) {
+      session.inFlight++;
+      reply.then(settled, settled);
+    }
+    return reply;
   };
 }
 
-/** Commands written and not yet answered (standalone connections only; 0 if unknown). */
+/** Commands sent and not yet answered. */
 export function pendingReplies(connection: PoolConnection): number {
+  if (connection.session.inFlight > 0) return connection.session.inFlight;
   const queue = (connection.redis as unknown as { commandQueue?: { length?: number } })
     .commandQueue;
   return typeof queue?.length === 'number' ? queue.length : 0;

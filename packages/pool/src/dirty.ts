@@ -11,6 +11,8 @@ export class SessionState {
   resettable = false;
   /** Something the connection should not survive: subscriptions, MONITOR, protocol switches. */
   fatal = false;
+  /** Commands sent whose reply has not arrived (kept by the connection's command wrapper). */
+  inFlight = 0;
 
   constructor(readonly baseDb: number) {
     this.db = baseDb;

@@ -229,10 +229,7 @@ export class Pool implements RedisPool {
     }
     if (connection.broken) {
       this.#destroy(connection, 'broken');
-    } else if (
-      connection.session.dirty ||
-      (!connection.isCluster && pendingReplies(connection) > 0)
-    ) {
+    } else if (connection.session.dirty || pendingReplies(connection) > 0) {
       this.#clean(connection);
     } else {
       this.#checkIn(connection);

@@ -76,6 +76,15 @@ describe('Redis Cluster', () => {
     expect(await pool.use((redis) => redis.set(`${tag}:k`, '1'))).toBe('OK');
     await pool.client.del(`${tag}:k`);
   });
+
+  it('destroys a Cluster lease released while a BLPOP is still waiting', async () => {
+    const before = pool.stats();
+    const lease = await pool.acquire();
+    const waiting = lease.redis.blpop(`{${randomPrefix('bl')}}:list`, 5).catch(() => 'closed');
+    lease.release();
+    await expect(waiting).resolves.toBe('closed');
+    expect(pool.stats().destroyed).toBe(before.destroyed + 1);
+  });
 });
 
 describe('Redis Sentinel', () => {
