@@ -1,6 +1,6 @@
 // The install rehearsal: release the working tree to a throwaway registry exactly as
 // `pnpm release` would, then install it the way users do and use it for real.
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomPrefix } from '@hitpool/testing';
 // Brings the harness's typing of inject('redisUrl') into this program.
@@ -64,7 +64,7 @@ describe('install rehearsal', () => {
     });
     const file = join(copy, 'release-plan.json');
     const { releases } = JSON.parse(readFileSync(file, 'utf8')) as { releases: PlannedRelease[] };
-    await run('rm', [file], { cwd: copy });
+    rmSync(file);
     return releases.filter((release) => release.type !== 'none');
   }
 
@@ -119,13 +119,23 @@ describe('install rehearsal', () => {
       npmrc,
       `registry=${registry.url}\n${registry.authKey}:_authToken=${registry.token}\n`,
     );
-    // Both the env and the userconfig name the throwaway registry: nothing can reach npmjs.
+    // The userconfig, pnpm's env setting and npm's all name the throwaway registry (pnpm 12
+    // ignores npm_config_registry; npm reads nothing else), and we check pnpm agrees before
+    // anything is published: a rehearsal must never reach the real registry.
     releaseEnv = cleanEnv({
-      npm_config_registry: registry.url,
       NPM_CONFIG_USERCONFIG: npmrc,
+      PNPM_CONFIG_REGISTRY: registry.url,
+      npm_config_registry: registry.url,
       TURBO_TELEMETRY_DISABLED: '1',
       TURBO_NO_UPDATE_NOTIFIER: '1',
     });
+    const { stdout } = await run('pnpm', ['config', 'get', 'registry'], {
+      cwd: copy,
+      env: releaseEnv,
+    });
+    if (stdout.trim() !== registry.url) {
+      throw new Error(`pnpm would publish to ${stdout.trim()}, not to ${registry.url}; stopping`);
+    }
   });
 
   afterAll(async () => {
