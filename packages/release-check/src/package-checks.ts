@@ -130,9 +130,13 @@ export function formatReport(report: PackageReport): string {
       ? ''
       : ` (${Math.round((tarball.packedBytes / report.budgetBytes) * 100)}%)`;
   const verdict = report.problems.length === 0 ? 'ok' : `${report.problems.length} problem(s)`;
+  const mapBytes = tarball.entries
+    .filter((entry) => entry.path.endsWith('.map'))
+    .reduce((sum, entry) => sum + entry.size, 0);
   return (
     `${report.name}@${report.version}: tarball ${kB(tarball.packedBytes)} of ${budget}${used}, ` +
-    `unpacked ${kB(tarball.unpackedBytes)} in ${tarball.entries.length} files; ` +
+    `unpacked ${kB(tarball.unpackedBytes)} in ${tarball.entries.length} files ` +
+    `(source maps ${kB(mapBytes)}); ` +
     `publint --strict, attw, manifest, files: ${verdict}`
   );
 }
