@@ -76,7 +76,12 @@ export function createSharedClient(
     status: string;
   };
   const send = target.sendCommand;
+  const isCluster = client instanceof Cluster;
   target.sendCommand = function (this: unknown, ...args: unknown[]) {
+    // A Cluster queues commands itself while it (re)discovers slots, where the per-node
+    // commandTimeout does not reach them yet: arm the same deadline at the Cluster level.
+    if (isCluster)
+      (args[0] as { setTimeout?: (ms: number) => void }).setTimeout?.(options.commandTimeoutMs);
     if (authFailed && !closed && target.status === 'end') {
       authFailed = false;
       client.connect().catch(() => {});
@@ -88,12 +93,22 @@ export function createSharedClient(
     async close(timeoutMs) {
       closed = true;
       if (client.status === 'end') return;
-      const ended = new Promise<void>((resolve) => client.once('end', () => resolve()));
-      // QUIT lets replies already on their way arrive; disconnect if the server does not answer.
-      const timer = setTimeout(() => client.disconnect(), timeoutMs);
+      let timer: NodeJS.Timeout | undefined;
+      // Some states (a Cluster that never became ready) close without an 'end' event: wait for
+      // it, but never longer than the grace period, so close() always settles.
+      const ended = new Promise<void>((resolve) => {
+        client.once('end', () => resolve());
+        timer = setTimeout(() => {
+          client.disconnect();
+          resolve();
+        }, timeoutMs);
+      });
       try {
+        // QUIT lets replies already on their way arrive; disconnect if the server does not answer.
         if (client.status === 'ready') await client.quit().catch(() => client.disconnect());
         else client.disconnect();
+        // A Cluster without a single node connection has nothing left to close (and no 'end' comes).
+        if (client instanceof Cluster && client.nodes('all').length === 0) return;
         await ended;
       } finally {
         clearTimeout(timer);

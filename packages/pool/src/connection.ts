@@ -49,6 +49,19 @@ function observeCommands(redis: RedisConnection, session: SessionState): void {
   };
 }
 
+/**
+ * ioredis's Cluster says only "Failed to refresh slots cache." and reports which node failed
+ * in a `node error` event: put that in the message.
+ */
+function withNodeError(error: Error, nodeError: Error | undefined): Error {
+  if (nodeError === undefined || nodeError === error) return error;
+  const combined = new Error(`${error.message.replace(/\.+$/, '')}: ${nodeError.message}`, {
+    cause: error,
+  });
+  combined.name = error.name;
+  return combined;
+}
+
 /** Commands sent and not yet answered. */
 export function pendingReplies(connection: PoolConnection): number {
   if (connection.session.inFlight > 0) return connection.session.inFlight;
@@ -114,6 +127,14 @@ export async function openConnection(
     firstError ??= error;
   };
   redis.on('error', onError);
+  let nodeError: Error | undefined;
+  const onNodeError = (error: Error, address?: string) => {
+    // ioredis reports a refused node as "Connection is closed."; the address says which node.
+    nodeError ??= address
+      ? new Error(`${error.message.replace(/\.+$/, '')} (node ${address})`)
+      : error;
+  };
+  if (redis instanceof Cluster) redis.on('node error', onNodeError);
   let timer: NodeJS.Timeout | undefined;
   try {
     await Promise.race([
@@ -132,11 +153,12 @@ export async function openConnection(
     ]);
   } catch (error) {
     redis.disconnect();
-    throw firstError ?? error;
+    throw withNodeError(firstError ?? (error as Error), nodeError);
   } finally {
     clearTimeout(timer);
   }
   redis.off('error', onError);
+  redis.off('node error', onNodeError);
 
   const now = Date.now();
   const connection: PoolConnection = {
@@ -181,5 +203,10 @@ export function closeConnection(connection: PoolConnection): Promise<void> {
       resolve();
     });
     redis.disconnect();
+    // A Cluster without a single node connection has nothing left to close (and no 'end' comes).
+    if (redis instanceof Cluster && redis.nodes('all').length === 0) {
+      clearTimeout(timer);
+      resolve();
+    }
   });
 }

@@ -537,7 +537,7 @@ export class Pool implements RedisPool {
       if (waiter.onAbort !== undefined) waiter.signal?.removeEventListener('abort', waiter.onAbort);
       const waitedMs = now - waiter.start;
       const last = this.#lastError
-        ? `; last connection error: ${this.#events.message(this.#lastError)}`
+        ? `; last connection error: ${this.#events.message(this.#lastError).replace(/\.+$/, '')}`
         : '';
       const error = new PoolTimeoutError(
         `No Redis connection within ${waiter.deadline - waiter.start} ms (acquireTimeoutMs)${last}. ${this.#describe()}`,

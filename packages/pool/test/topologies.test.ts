@@ -1,4 +1,5 @@
 import {
+  freePort,
   type RedisCluster,
   type RedisSentinelGroup,
   randomPrefix,
@@ -15,7 +16,11 @@ describe('Redis Cluster', () => {
   let pool: RedisPool;
   beforeAll(async () => {
     cluster = await startRedisCluster();
-    pool = createPool({ cluster: { nodes: cluster.startupNodes }, max: 2 });
+    pool = createPool({
+      cluster: { nodes: cluster.startupNodes },
+      max: 2,
+      commandTimeoutMs: 1_000,
+    });
   }, 60_000);
   afterAll(async () => {
     await pool?.close();
@@ -84,6 +89,38 @@ describe('Redis Cluster', () => {
     lease.release();
     await expect(waiting).resolves.toBe('closed');
     expect(pool.stats().destroyed).toBe(before.destroyed + 1);
+  });
+
+  // Last in this group: it stops the cluster.
+  it('rejects client commands within commandTimeoutMs once every node is down', async () => {
+    await pool.client.set('{down}:k', '1');
+    await Promise.all(cluster.nodes.map((node) => node.kill()));
+    const start = performance.now();
+    await expect(pool.client.get('{down}:k')).rejects.toThrow();
+    expect(performance.now() - start).toBeLessThan(3_500);
+    await expect(pool.acquire({ timeoutMs: 500 })).rejects.toMatchObject({
+      code: 'POOL_ACQUIRE_TIMEOUT',
+    });
+  });
+});
+
+describe('Redis Cluster, unreachable', () => {
+  it('fails fast and closes at once when no startup node answers', async () => {
+    const port = await freePort();
+    const pool = createPool({
+      cluster: { nodes: [{ host: '127.0.0.1', port }] },
+      acquireTimeoutMs: 300,
+      commandTimeoutMs: 300,
+    });
+    await expect(pool.client.get('k')).rejects.toThrow(/startup nodes|timed out/);
+    const error = await pool.acquire().catch((caught: unknown) => caught);
+    expect(error).toMatchObject({ code: 'POOL_ACQUIRE_TIMEOUT' });
+    expect((error as Error).message).toContain(
+      `Failed to refresh slots cache: Connection is closed (node 127.0.0.1:${port})`,
+    );
+    const start = performance.now();
+    await pool.close();
+    expect(performance.now() - start).toBeLessThan(1_000);
   });
 });
 
