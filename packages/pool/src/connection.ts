@@ -18,6 +18,8 @@ export interface PoolConnection {
   broken: boolean;
   /** True while lent out. */
   leased: boolean;
+  /** The current lease's clock (leak timer), stopped if the pool closes under the borrower. */
+  lease: { stopClock(): number } | undefined;
   /** Pool topology generation it was opened in; older ones are retired (Sentinel failover). */
   readonly generation: number;
 }
@@ -171,6 +173,7 @@ export async function openConnection(
     idleSince: now,
     broken: false,
     leased: false,
+    lease: undefined,
     generation,
   };
   observeCommands(redis, connection.session);

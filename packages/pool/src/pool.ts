@@ -218,6 +218,7 @@ export class Pool implements RedisPool {
     this.#borrowed--;
     this.#released++;
     connection.leased = false;
+    connection.lease = undefined;
     const heldMs = lease.stopClock();
     if (this.#events.wants('release')) {
       this.#events.emit('release', {
@@ -241,6 +242,7 @@ export class Pool implements RedisPool {
     this.#borrowed--;
     this.#released++;
     connection.leased = false;
+    connection.lease = undefined;
     lease.stopClock();
     return this.#destroy(connection, 'destroyed');
   }
@@ -263,6 +265,7 @@ export class Pool implements RedisPool {
       stack,
       this.#events.wants('release'),
     );
+    connection.lease = lease;
     if (this.#events.wants('acquire')) {
       this.#events.emit('acquire', { pool: this.name, connectionId: connection.id, waitMs });
     }
@@ -581,7 +584,10 @@ export class Pool implements RedisPool {
       this.#onDrained = undefined;
     }
     // Whatever is still out after the grace period is closed under its borrower.
-    for (const connection of [...this.#all]) closing.push(this.#destroy(connection, 'closed'));
+    for (const connection of [...this.#all]) {
+      connection.lease?.stopClock();
+      closing.push(this.#destroy(connection, 'closed'));
+    }
     await Promise.allSettled(this.#opening);
     if (this.#shared !== undefined) closing.push(this.#shared.close(timeoutMs));
     if (this.#stopWatching !== undefined) closing.push(this.#stopWatching());

@@ -137,9 +137,14 @@ describe('lifecycle', () => {
   });
 
   it('close(): a lease kept past timeoutMs is closed under its borrower', async () => {
-    const pool = createPool({ url: url() });
+    const pool = createPool({ url: url(), leakDetectionMs: 200 });
+    const leaks: unknown[] = [];
+    pool.on('leak', (event) => leaks.push(event));
     const lease = await pool.acquire();
     await pool.close({ timeoutMs: 50 });
+    // The leak clock stopped with the pool: no late report about a pool that is gone.
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    expect(leaks).toEqual([]);
     await expect(lease.redis.ping()).rejects.toThrow();
     lease.release();
     expect(pool.stats()).toMatchObject({ size: 0, borrowed: 0 });
