@@ -64,12 +64,9 @@ function withNodeError(error: Error, nodeError: Error | undefined): Error {
   return combined;
 }
 
-/** Commands sent and not yet answered. */
+/** Commands sent on this connection whose reply has not arrived yet. */
 export function pendingReplies(connection: PoolConnection): number {
-  if (connection.session.inFlight > 0) return connection.session.inFlight;
-  const queue = (connection.redis as unknown as { commandQueue?: { length?: number } })
-    .commandQueue;
-  return typeof queue?.length === 'number' ? queue.length : 0;
+  return connection.session.inFlight;
 }
 
 /** How long a new connection lives: `maxLifetimeMs` ± up to `lifetimeJitterMs`, uniformly. */

@@ -10,7 +10,18 @@ import { scrub } from './url.js';
 export class PoolEvents {
   readonly #emitter = new EventEmitter();
   /** Listeners per event, kept by the emitter's own add/remove notifications (once included). */
-  readonly #listening: Record<string, number> = {};
+  // All keys present from the start, so V8 keeps this a fast-properties object.
+  readonly #listening: Record<string, number> = {
+    create: 0,
+    destroy: 0,
+    acquire: 0,
+    release: 0,
+    timeout: 0,
+    leak: 0,
+    error: 0,
+    newListener: 0,
+    removeListener: 0,
+  };
 
   constructor(
     private readonly pool: string,
