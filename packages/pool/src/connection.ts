@@ -64,9 +64,16 @@ function withNodeError(error: Error, nodeError: Error | undefined): Error {
   return combined;
 }
 
-/** Commands sent on this connection whose reply has not arrived yet. */
+/**
+ * Commands sent on this connection whose reply has not arrived yet. ioredis's own queue is
+ * asked too (standalone only): a command rejected by a client-side timeout still has its reply
+ * on the way.
+ */
 export function pendingReplies(connection: PoolConnection): number {
-  return connection.session.inFlight;
+  if (connection.session.inFlight > 0) return connection.session.inFlight;
+  const queue = (connection.redis as unknown as { commandQueue?: { length?: number } })
+    .commandQueue;
+  return typeof queue?.length === 'number' ? queue.length : 0;
 }
 
 /** How long a new connection lives: `maxLifetimeMs` ± up to `lifetimeJitterMs`, uniformly. */
