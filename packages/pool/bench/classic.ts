@@ -5,6 +5,8 @@ import { createPool } from '../src/index.js';
 /** One way of serving 200 concurrent callers that each read one key. */
 export interface ClassicContender {
   name: string;
+  /** `CLIENT SETNAME` of its connections, to count them among the others on the server. */
+  clientName: string;
   call(key: string): Promise<unknown>;
   close(): Promise<void>;
 }
@@ -22,8 +24,13 @@ export interface ClassicResult {
 export function perCallContender(url: string): ClassicContender {
   return {
     name: 'new connection per call',
+    clientName: 'bench-per-call',
     async call(key) {
-      const redis = new Redis(url, { maxRetriesPerRequest: 0, retryStrategy: () => null });
+      const redis = new Redis(url, {
+        maxRetriesPerRequest: 0,
+        retryStrategy: () => null,
+        connectionName: 'bench-per-call',
+      });
       redis.on('error', () => {});
       try {
         return await redis.get(key);
@@ -36,43 +43,51 @@ export function perCallContender(url: string): ClassicContender {
 }
 
 export function clientContender(url: string): ClassicContender {
-  const pool = createPool({ url });
+  const pool = createPool({ url, redis: { connectionName: 'bench-client' } });
   return {
     name: '@hitpool/pool client',
+    clientName: 'bench-client',
     call: (key) => pool.client.get(key),
     close: () => pool.close(),
   };
 }
 
 export function useContender(url: string): ClassicContender {
-  const pool = createPool({ url, max: 10 });
+  const pool = createPool({ url, max: 10, redis: { connectionName: 'bench-use' } });
   return {
     name: '@hitpool/pool use (max 10)',
+    clientName: 'bench-use',
     call: (key) => pool.use((redis) => redis.get(key)),
     close: () => pool.close(),
   };
 }
 
 export async function nodeRedisContender(url: string): Promise<ClassicContender> {
-  const pool = createClientPool({ url }, { minimum: 1, maximum: 10 });
+  const pool = createClientPool({ url, name: 'bench-node-redis' }, { minimum: 1, maximum: 10 });
   pool.on('error', () => {});
   await pool.connect();
   return {
     name: 'node-redis createClientPool (max 10)',
+    clientName: 'bench-node-redis',
     call: (key) => pool.get(key),
     close: () => pool.close(),
   };
 }
 
-/** Peak `CLIENT LIST` entries (minus the sampler) while `work` runs, sampled every 5 ms. */
-async function peakConnections<T>(url: string, work: Promise<T>): Promise<[T, number]> {
+/** Peak `CLIENT LIST` entries named `clientName` while `work` runs, sampled every 5 ms. */
+async function peakConnections<T>(
+  url: string,
+  clientName: string,
+  work: Promise<T>,
+): Promise<[T, number]> {
   const sampler = new Redis(url);
   let peak = 0;
   let done = false;
   const sampling = (async () => {
     while (!done) {
       const list = String(await sampler.client('LIST'));
-      peak = Math.max(peak, list.trim().split('\n').length - 1);
+      const named = list.split('\n').filter((line) => line.includes(` name=${clientName} `));
+      peak = Math.max(peak, named.length);
       await new Promise((resolve) => setTimeout(resolve, 5));
     }
   })();
@@ -112,7 +127,7 @@ export async function measureClassic(
       }
     }),
   );
-  const [, peak] = await peakConnections(url, run);
+  const [, peak] = await peakConnections(url, contender.clientName, run);
   const seconds = (performance.now() - start) / 1000;
   latencies.sort();
   const at = (q: number) => latencies[Math.min(calls - 1, Math.floor(q * calls))] ?? 0;
