@@ -39,7 +39,9 @@ function registryName(options: GetPoolOptions): string {
 
 /**
  * The process-wide pool for `name` (or for these exact options): created on first call,
- * the same object afterwards, even across module copies. A closed pool is replaced.
+ * the same object afterwards, even across module copies. The first call for a name decides
+ * the options; later calls with that name get the same pool whatever they pass. A closed
+ * pool is replaced. Throws `PoolConfigError` for bad options (first call only).
  */
 export function getPool(options: GetPoolOptions = {}): RedisPool {
   const { pools } = registry();
