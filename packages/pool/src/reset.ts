@@ -21,14 +21,15 @@ export async function resetConnection(
   const auth: string[] = [];
   if (options.password) auth.push(options.username ?? 'default', options.password);
   try {
-    const replies: Promise<unknown>[] = [redis.call('RESET')];
-    if (protocol === 3)
-      replies.push(redis.call('HELLO', '3', ...(auth.length ? ['AUTH', ...auth] : [])));
-    else if (auth.length) replies.push(redis.call('AUTH', ...auth));
+    // One pipeline: one write, one round trip.
+    const pipeline = redis.pipeline().call('RESET');
+    if (protocol === 3) pipeline.call('HELLO', '3', ...(auth.length ? ['AUTH', ...auth] : []));
+    else if (auth.length) pipeline.call('AUTH', ...auth);
     // SELECT also keeps ioredis's own idea of the current db in step.
-    replies.push(redis.call('SELECT', String(session.baseDb)));
-    replies.push(redis.call('CLIENT', 'SETNAME', options.connectionName ?? ''));
-    await Promise.all(replies);
+    pipeline.call('SELECT', String(session.baseDb));
+    pipeline.call('CLIENT', 'SETNAME', options.connectionName ?? '');
+    const replies = await pipeline.exec();
+    if (!replies || replies.some(([error]) => error)) return false;
   } catch {
     return false;
   }

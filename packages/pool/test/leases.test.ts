@@ -171,6 +171,29 @@ describe('leases', () => {
     expect(p.stats().created).toBe(3);
   });
 
+  it('sends nothing on release of a clean lease, and one round trip to reset a dirty one', async () => {
+    const server = await startRedisServer();
+    const proxy = await startTcpProxy(server.port);
+    try {
+      const p = pool({ url: `redis://127.0.0.1:${proxy.port}`, max: 1 });
+      await p.use((redis) => redis.ping());
+      proxy.resetStats();
+      const lease = await p.acquire();
+      await lease.redis.ping();
+      lease.release();
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(proxy.stats.roundTrips).toBe(1);
+      proxy.resetStats();
+      await p.use((redis) => (redis as Redis).select(3));
+      await waitFor('the reset to finish', () => p.stats().idle === 1);
+      // SELECT itself, then RESET + HELLO + SELECT + CLIENT SETNAME written together.
+      expect(proxy.stats.roundTrips).toBe(2);
+    } finally {
+      await proxy.close();
+      await server.close();
+    }
+  });
+
   it('never hands out a connection whose socket failed', async () => {
     const server = await startRedisServer();
     const proxy = await startTcpProxy(server.port);
