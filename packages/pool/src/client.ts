@@ -1,11 +1,94 @@
 import { Cluster, Redis } from 'ioredis';
-import { isAuthFailure } from './errors.js';
+import {
+  dropSocket,
+  type GuardedCommand,
+  isCommandTimeout,
+  skipIfSettled,
+} from './command-guard.js';
+import { isAuthFailure, PoolConnectionLostError } from './errors.js';
 import type { ResolvedPoolOptions } from './options.js';
 import type { RedisConnection } from './types.js';
 
-/** Reconnect delay: exponential from 50 ms, capped at 2 s, plus up to 100 ms jitter. */
+/** Longest pause between two reconnect attempts before jitter (ms). */
+export const RECONNECT_MAX_DELAY_MS = 400;
+
+/**
+ * Reconnect delay: exponential from 50 ms, capped at 400 ms, plus up to 100 ms jitter, so a
+ * client serves again at most about half a second after Redis is back (an attempt on a LAN is
+ * cheap; the jitter keeps a fleet from reconnecting in lockstep).
+ */
 export function reconnectDelay(attempt: number): number {
-  return Math.min(50 * 2 ** Math.max(0, attempt - 1), 2_000) + Math.floor(Math.random() * 100);
+  return (
+    Math.min(50 * 2 ** Math.max(0, attempt - 1), RECONNECT_MAX_DELAY_MS) +
+    Math.floor(Math.random() * 100)
+  );
+}
+
+/** The parts of an ioredis connection the guard reaches into. */
+interface Guarded {
+  sendCommand: (command: GuardedCommand, stream?: unknown, ...rest: unknown[]) => unknown;
+  pipeline: (...args: unknown[]) => { sendCommand: (command: GuardedCommand) => unknown };
+  status: string;
+  stream?: unknown;
+  prevCommandQueue?: { length: number; shift(): { command: GuardedCommand } | undefined } | null;
+  on(event: string, listener: (...args: unknown[]) => void): unknown;
+}
+
+/**
+ * Start the `commandTimeoutMs` clock of a pipeline's commands when its first command is
+ * issued. ioredis arms it only in `sendCommand`, and an auto-pipelined command waits unsent
+ * while the previous pipeline of its connection is outstanding, so it could take up to twice
+ * the timeout to reject. Callers of one pipeline are answered together (when its last command
+ * settles), so its commands share one deadline: the first caller's.
+ */
+function clockFromCall(target: Guarded, commandTimeoutMs: number): void {
+  const makePipeline = target.pipeline;
+  target.pipeline = function (this: unknown, ...args: unknown[]) {
+    const pipeline = makePipeline.apply(this, args);
+    const queue = pipeline.sendCommand;
+    let deadline = 0;
+    pipeline.sendCommand = function (this: unknown, command: GuardedCommand) {
+      const now = Date.now();
+      if (deadline === 0) deadline = now + commandTimeoutMs;
+      command.setTimeout(Math.max(1, deadline - now));
+      return queue.call(this, command);
+    };
+    return pipeline;
+  };
+}
+
+/**
+ * Keep one standalone connection's reply stream trustworthy:
+ * - a command already answered (timed out while queued) is never written;
+ * - a command that timed out after it was written leaves its reply (or, on a broken network,
+ *   a reply that never comes) in the stream, so every later reply would be matched to the
+ *   wrong command: drop that socket, ioredis reconnects with an empty queue;
+ * - commands written but unanswered when a socket drops reject at once with
+ *   `PoolConnectionLostError` instead of being written again (`autoResendUnfulfilledCommands`
+ *   is off: a resend could apply a write twice).
+ */
+function guardConnection(target: Guarded): void {
+  const send = target.sendCommand;
+  target.sendCommand = function (this: unknown, command, stream, ...rest) {
+    if (skipIfSettled(command, stream)) return command.promise;
+    const reply = send.call(this, command, stream, ...rest);
+    if (!command.isSettled && (target.status === 'ready' || target.status === 'connect')) {
+      const socket = target.stream;
+      command.promise.then(undefined, (error: unknown) => {
+        if (isCommandTimeout(error) && target.stream === socket) dropSocket(target);
+      });
+    }
+    return reply;
+  };
+  target.on('close', () => {
+    const queue = target.prevCommandQueue;
+    if (!queue?.length) return;
+    target.prevCommandQueue = null;
+    const lost = new PoolConnectionLostError();
+    for (let item = queue.shift(); item; item = queue.shift()) {
+      if (!item.command.isSettled) item.command.reject(lost);
+    }
+  });
 }
 
 /** The shared client and how to close it for good. */
@@ -17,8 +100,9 @@ export interface SharedClient {
 
 /**
  * The shared, auto-pipelined client.
- * - `commandTimeout`: a command rejects after `commandTimeoutMs`, including while queued
- *   offline during an outage, instead of waiting for the server forever.
+ * - `commandTimeout`: a command rejects `commandTimeoutMs` after the call, including while
+ *   queued offline during an outage, instead of waiting for the server forever; a timed-out
+ *   command is never sent later, and the connection it was written on is replaced.
  * - `maxRetriesPerRequest: 1`: queued commands are also flushed with an error after the
  *   second failed reconnect, whichever comes first.
  * - Wrong credentials stop the reconnect loop (no hammering the server with bad passwords);
@@ -45,8 +129,10 @@ export function createSharedClient(
         ...options.cluster.options?.redisOptions,
         connectTimeout: options.connectTimeoutMs,
         commandTimeout: options.commandTimeoutMs,
+        autoResendUnfulfilledCommands: false,
       },
     });
+    client.on('+node', (node: unknown) => guardConnection(node as Guarded));
   } else {
     client = new Redis({
       retryStrategy,
@@ -60,8 +146,11 @@ export function createSharedClient(
       enableAutoPipelining: true,
       maxRetriesPerRequest: 1,
       commandTimeout: options.commandTimeoutMs,
+      autoResendUnfulfilledCommands: false,
     });
+    guardConnection(client as unknown as Guarded);
   }
+  clockFromCall(client as unknown as Guarded, options.commandTimeoutMs);
   client.on('error', (error: Error) => {
     if (isAuthFailure(error)) authFailed = true;
     onError(error);
@@ -80,8 +169,11 @@ export function createSharedClient(
   target.sendCommand = function (this: unknown, ...args: unknown[]) {
     // A Cluster queues commands itself while it (re)discovers slots, where the per-node
     // commandTimeout does not reach them yet: arm the same deadline at the Cluster level.
-    if (isCluster)
-      (args[0] as { setTimeout?: (ms: number) => void }).setTimeout?.(options.commandTimeoutMs);
+    if (isCluster) {
+      const command = args[0] as GuardedCommand;
+      if (skipIfSettled(command, args[1])) return command.promise;
+      command.setTimeout(options.commandTimeoutMs);
+    }
     if (authFailed && !closed && target.status === 'end') {
       authFailed = false;
       client.connect().catch(() => {});

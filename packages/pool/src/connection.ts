@@ -1,4 +1,10 @@
 import { Cluster, Redis } from 'ioredis';
+import {
+  dropSocket,
+  type GuardedCommand,
+  isCommandTimeout,
+  leaseDeadline,
+} from './command-guard.js';
 import { SessionState } from './dirty.js';
 import type { ResolvedPoolOptions } from './options.js';
 import type { RedisConnection } from './types.js';
@@ -22,30 +28,42 @@ export interface PoolConnection {
   lease: { stopClock(): number } | undefined;
   /** Pool topology generation it was opened in; older ones are retired (Sentinel failover). */
   readonly generation: number;
+  /** Reply deadline of the current lease's commands (ms, 0 = none); set when lent. */
+  commandTimeoutMs: number;
 }
 
-interface CommandLike {
-  name: string;
-  args: unknown[];
-}
+type SendCommand = (command: GuardedCommand, ...rest: unknown[]) => unknown;
 
-type SendCommand = (command: CommandLike, ...rest: unknown[]) => unknown;
-
-/** Route every command through `session` first (one wrapper per connection, installed after the handshake). */
-function observeCommands(redis: RedisConnection, session: SessionState): void {
+/**
+ * Route every command through the session first and give it the lease's reply deadline (one
+ * wrapper per connection, installed after the handshake). A command that times out leaves
+ * its reply, or a reply that never comes, in the connection's stream: the connection is closed
+ * at once and never lent again.
+ */
+function observeCommands(connection: PoolConnection): void {
+  const { redis, session } = connection;
   const target = redis as unknown as { sendCommand: SendCommand };
   const send = target.sendCommand;
   const settled = () => {
     session.inFlight--;
   };
+  const failed = (error: unknown) => {
+    session.inFlight--;
+    if (!isCommandTimeout(error) || connection.broken) return;
+    connection.broken = true;
+    if (connection.isCluster) redis.disconnect();
+    else dropSocket(redis);
+  };
   target.sendCommand = function (this: unknown, command, ...rest) {
     session.observe(command.name, command.args);
+    const deadline = leaseDeadline(command, connection.commandTimeoutMs);
+    if (deadline > 0) command.setTimeout(deadline);
     const reply = send.call(this, command, ...rest);
     // Counting replies still due tells release that a borrower walked away mid-command
     // (e.g. a BLPOP cut short), on Cluster leases too, where no single queue can be asked.
     if (reply instanceof Promise) {
       session.inFlight++;
-      reply.then(settled, settled);
+      reply.then(settled, failed);
     }
     return reply;
   };
@@ -88,7 +106,8 @@ export function lifetime(
 function newClient(options: ResolvedPoolOptions): RedisConnection {
   // Leases never reconnect on their own (retryStrategy null): a dropped connection is
   // replaced by the pool, so nobody ever gets a socket that failed under someone else.
-  // No commandTimeout: leases exist for blocking commands (BLPOP 0, XREAD BLOCK).
+  // No ioredis commandTimeout: the pool arms each command's deadline per lease (see
+  // observeCommands), so blocking commands get their own block time on top.
   if (options.cluster) {
     const { host: _h, port: _p, db: _db, sentinels: _s, name: _n, ...perNode } = options.redis;
     return new Cluster(options.cluster.nodes.slice(), {
@@ -179,8 +198,9 @@ export async function openConnection(
     leased: false,
     lease: undefined,
     generation,
+    commandTimeoutMs: options.commandTimeoutMs,
   };
-  observeCommands(redis, connection.session);
+  observeCommands(connection);
   let lastError: Error | undefined;
   redis.on('error', (error: Error) => {
     lastError = error;

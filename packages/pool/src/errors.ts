@@ -6,7 +6,8 @@ export type PoolErrorCode =
   | 'POOL_CLOSED'
   | 'POOL_INVALID_OPTIONS'
   | 'POOL_AUTH_FAILED'
-  | 'POOL_LEASE_RELEASED';
+  | 'POOL_LEASE_RELEASED'
+  | 'POOL_CONNECTION_LOST';
 
 /** Base class of every pool error; match on `code`, not on the message. */
 export class PoolError extends Error {
@@ -69,6 +70,20 @@ export class PoolLeaseReleasedError extends PoolError {
     super(
       'This pooled connection was already released; acquire a new one instead of keeping a reference.',
       { code: 'POOL_LEASE_RELEASED' },
+    );
+  }
+}
+
+/**
+ * The shared client's connection closed after a command was written and before its reply
+ * arrived. Redis may or may not have applied it; the pool does not send it again.
+ */
+export class PoolConnectionLostError extends PoolError {
+  override readonly name: string = 'PoolConnectionLostError';
+  constructor() {
+    super(
+      'The connection to Redis closed before the reply arrived: the command may or may not have been applied, and it will not be sent again. Retry only if applying it twice is safe.',
+      { code: 'POOL_CONNECTION_LOST' },
     );
   }
 }

@@ -3,6 +3,7 @@ export {
   PoolAuthError,
   PoolClosedError,
   PoolConfigError,
+  PoolConnectionLostError,
   PoolError,
   type PoolErrorCode,
   PoolLeaseReleasedError,

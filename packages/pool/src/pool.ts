@@ -108,10 +108,22 @@ export class Pool implements RedisPool {
         ),
       );
     }
+    const commandTimeoutMs = options?.commandTimeoutMs ?? this.#options.commandTimeoutMs;
+    if (
+      commandTimeoutMs !== this.#options.commandTimeoutMs &&
+      !(Number.isFinite(commandTimeoutMs) && commandTimeoutMs >= 0)
+    ) {
+      return Promise.reject(
+        new PoolConfigError(
+          'commandTimeoutMs',
+          `got ${commandTimeoutMs}; must be a non-negative finite number of ms (0 = no limit)`,
+        ),
+      );
+    }
     const stack = this.#options.leakDetectionMs > 0 ? captureStack() : undefined;
     const connection = this.#takeIdle();
     if (connection !== undefined && !this.#needsValidation(connection)) {
-      return Promise.resolve(this.#lend(connection, 0, stack));
+      return Promise.resolve(this.#lend(connection, 0, stack, commandTimeoutMs));
     }
     if (connection === undefined && this.#waiters.size >= this.#options.maxWaiting) {
       this.#rejected++;
@@ -131,6 +143,7 @@ export class Pool implements RedisPool {
         done: false,
         queued: false,
         stack,
+        commandTimeoutMs,
         signal,
         onAbort: undefined,
       };
@@ -219,6 +232,8 @@ export class Pool implements RedisPool {
     this.#released++;
     connection.leased = false;
     connection.lease = undefined;
+    // The pool's own commands (RESET, validation PING) always get the pool's deadline.
+    connection.commandTimeoutMs = this.#options.commandTimeoutMs;
     const heldMs = lease.stopClock();
     if (this.#events.wants('release')) {
       this.#events.emit('release', {
@@ -253,8 +268,14 @@ export class Pool implements RedisPool {
     this.#events.emit('leak', { pool: this.name, connectionId: connection.id, heldMs, stack });
   }
 
-  #lend(connection: PoolConnection, waitMs: number, stack: string | undefined): Lease {
+  #lend(
+    connection: PoolConnection,
+    waitMs: number,
+    stack: string | undefined,
+    commandTimeoutMs: number,
+  ): Lease {
     connection.leased = true;
+    connection.commandTimeoutMs = commandTimeoutMs;
     this.#borrowed++;
     this.#acquired++;
     this.#waitTimes.record(waitMs);
@@ -335,7 +356,9 @@ export class Pool implements RedisPool {
   #serve(waiter: Waiter<PooledConnection>, connection: PoolConnection, now = Date.now()): void {
     waiter.done = true;
     if (waiter.onAbort !== undefined) waiter.signal?.removeEventListener('abort', waiter.onAbort);
-    waiter.resolve(this.#lend(connection, now - waiter.start, waiter.stack));
+    waiter.resolve(
+      this.#lend(connection, now - waiter.start, waiter.stack, waiter.commandTimeoutMs),
+    );
   }
 
   /** A clean connection is back: retire it, hand it to the oldest waiter, or park it. */

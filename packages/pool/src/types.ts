@@ -52,7 +52,11 @@ export interface PoolOptions {
   leakDetectionMs?: number;
   /** TCP connect + handshake limit per connection attempt. Default 5000 ms. */
   connectTimeoutMs?: number;
-  /** Per-command limit on the shared `client` (not on leases, which may block). Default 5000 ms. */
+  /**
+   * How long a command may wait for its reply, from the call: on the shared `client`, and on
+   * leases (per lease: `acquire({ commandTimeoutMs })`, blocking commands get their block time
+   * on top). Default 5000 ms.
+   */
   commandTimeoutMs?: number;
 }
 
@@ -68,6 +72,14 @@ export interface AcquireOptions {
   signal?: AbortSignal;
   /** Overrides the pool's `acquireTimeoutMs` for this call (ms). */
   timeoutMs?: number;
+  /**
+   * How long each command on this lease may wait for its reply (ms); `0` = no limit.
+   * Default: the pool's `commandTimeoutMs`. Blocking commands (BLPOP, BRPOP, BLMOVE, BZPOP*,
+   * XREAD/XREADGROUP BLOCK, WAIT) get their own block time on top, and no limit when they
+   * block forever. A command that times out rejects with `Command timed out` and the
+   * connection is closed (never lent again).
+   */
+  commandTimeoutMs?: number;
 }
 
 /** Options of `close`. */

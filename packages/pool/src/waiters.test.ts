@@ -11,6 +11,7 @@ function waiter(id: number): Waiter<number> & { id: number } {
     done: false,
     queued: false,
     stack: undefined,
+    commandTimeoutMs: 0,
     signal: undefined,
     onAbort: undefined,
   };

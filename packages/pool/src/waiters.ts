@@ -12,6 +12,8 @@ export interface Waiter<T> {
   queued: boolean;
   /** Stack of the acquirer, kept only when leak detection is on. */
   stack: string | undefined;
+  /** Reply deadline for the lease's commands (ms, 0 = none). */
+  commandTimeoutMs: number;
   signal: AbortSignal | undefined;
   onAbort: (() => void) | undefined;
 }

@@ -1,0 +1,233 @@
+import { once } from 'node:events';
+import { delay, randomPrefix, startRedisServer, startTcpProxy, waitFor } from '@hitpool/testing';
+import type { Redis } from 'ioredis';
+import { describe, expect, it } from 'vitest';
+import { createPool, PoolConnectionLostError } from '../src/index.js';
+
+/** Time a promise's settlement (ms) and return its outcome. */
+async function timed<T>(work: Promise<T>): Promise<{ ms: number; error: unknown; value?: T }> {
+  const start = performance.now();
+  try {
+    const value = await work;
+    return { ms: performance.now() - start, error: undefined, value };
+  } catch (error) {
+    return { ms: performance.now() - start, error };
+  }
+}
+
+// Timers fire late on a loaded 2-core machine: bounds get this much slack.
+const SLACK_MS = 400;
+
+describe('faults (drill findings)', () => {
+  it('F1: the shared client serves again, with the right replies, soon after a blackhole heals', async () => {
+    const server = await startRedisServer();
+    const proxy = await startTcpProxy(server.port);
+    const pool = createPool({ url: `redis://127.0.0.1:${proxy.port}`, commandTimeoutMs: 300 });
+    pool.on('error', () => {});
+    const prefix = randomPrefix('f1');
+    try {
+      const client = pool.client as Redis;
+      await client.mset(`${prefix}a`, 'A', `${prefix}b`, 'B');
+      proxy.blackhole(true);
+      const lost = await Promise.all(
+        Array.from({ length: 20 }, (_, i) => timed(client.get(`${prefix}${i % 2 ? 'a' : 'b'}`))),
+      );
+      for (const call of lost) {
+        expect(String(call.error)).toMatch(/Command timed out|closed before the reply/);
+        expect(call.ms).toBeLessThan(300 + SLACK_MS);
+      }
+      await delay(700);
+      proxy.blackhole(false);
+      const healed = performance.now();
+      await waitFor('the shared client to answer again', async () =>
+        client.get(`${prefix}a`).then(
+          (value) => value === 'A',
+          () => false,
+        ),
+      );
+      // A timeout (300) + a reconnect (≤ 500 + handshake), with slack.
+      expect(performance.now() - healed).toBeLessThan(300 + 500 + 2 * SLACK_MS);
+      // Every reply goes to the command it answers (before the fix, replies were shifted).
+      const values = await Promise.all(
+        Array.from({ length: 50 }, (_, i) => client.get(`${prefix}${i % 2 ? 'a' : 'b'}`)),
+      );
+      expect(values).toEqual(Array.from({ length: 50 }, (_, i) => (i % 2 ? 'A' : 'B')));
+    } finally {
+      await pool.close({ timeoutMs: 200 });
+      await proxy.close();
+      await server.close();
+    }
+  });
+
+  it('F4: a command that rejected with a timeout is never sent after the reconnect', async () => {
+    // Every write on disk at once: a kill -9 loses nothing, so a late INCR would show.
+    const server = await startRedisServer({ config: { appendonly: 'yes', appendfsync: 'always' } });
+    const pool = createPool({ url: server.url, commandTimeoutMs: 20 });
+    pool.on('error', () => {});
+    const key = `${randomPrefix('f4')}counter`;
+    try {
+      await pool.client.set(key, '0');
+      const reconnecting = once(pool.client, 'reconnecting');
+      await server.kill();
+      await reconnecting;
+      // Parked in ioredis's offline queue; times out before the next reconnect attempt (≥ 50 ms).
+      const incr = await timed(pool.client.incr(key));
+      expect(String(incr.error)).toContain('Command timed out');
+      await server.start();
+      await waitFor('the shared client to reconnect', () => pool.client.status === 'ready');
+      // Give a late resend every chance to arrive before reading.
+      await delay(300);
+      expect(await pool.client.get(key)).toBe('0');
+    } finally {
+      await pool.close({ timeoutMs: 200 });
+      await server.close();
+    }
+  });
+
+  it('F4: a command in flight when the connection drops rejects at once and is not resent', async () => {
+    const server = await startRedisServer();
+    const proxy = await startTcpProxy(server.port);
+    const pool = createPool({ url: `redis://127.0.0.1:${proxy.port}`, commandTimeoutMs: 2_000 });
+    pool.on('error', () => {});
+    const key = `${randomPrefix('f4b')}counter`;
+    try {
+      await pool.client.set(key, '0');
+      proxy.blackhole(true);
+      const incr = timed(pool.client.incr(key));
+      await delay(50);
+      proxy.resetConnections();
+      proxy.blackhole(false);
+      const { error, ms } = await incr;
+      expect(error).toBeInstanceOf(PoolConnectionLostError);
+      expect(error).toMatchObject({ code: 'POOL_CONNECTION_LOST' });
+      expect(ms).toBeLessThan(1_000);
+      await waitFor('the shared client to reconnect', () => pool.client.status === 'ready');
+      await delay(200);
+      // The blackhole swallowed the INCR, and the pool did not write it again.
+      expect(await pool.client.get(key)).toBe('0');
+    } finally {
+      await pool.close({ timeoutMs: 200 });
+      await proxy.close();
+      await server.close();
+    }
+  });
+
+  it('F2: a lease whose request is lost rejects within commandTimeoutMs and its connection is not reused', async () => {
+    const server = await startRedisServer();
+    const proxy = await startTcpProxy(server.port);
+    const pool = createPool({
+      url: `redis://127.0.0.1:${proxy.port}`,
+      commandTimeoutMs: 300,
+      max: 1,
+    });
+    const reasons: string[] = [];
+    pool.on('destroy', (event) => reasons.push(event.reason));
+    try {
+      await pool.use((redis) => redis.ping());
+      proxy.blackhole(true);
+      const hung = await timed(pool.use((redis) => redis.get('k')));
+      expect(String(hung.error)).toContain('Command timed out');
+      expect(hung.ms).toBeLessThan(300 + SLACK_MS);
+      proxy.blackhole(false);
+      expect(reasons).toEqual(['broken']);
+      // A new connection, with its replies in step.
+      expect(await pool.use((redis) => redis.echo('fresh'))).toBe('fresh');
+      expect(pool.stats()).toMatchObject({ created: 2, destroyed: 1 });
+    } finally {
+      await pool.close({ timeoutMs: 200 });
+      await proxy.close();
+      await server.close();
+    }
+  });
+
+  it('F2: blocking commands get their block time on top; commandTimeoutMs: 0 opts a lease out', async () => {
+    const server = await startRedisServer();
+    const pool = createPool({ url: server.url, commandTimeoutMs: 200, max: 1 });
+    const list = `${randomPrefix('f2')}list`;
+    try {
+      // BLPOP for 0.6 s outlives the 200 ms command timeout and still answers (null: empty list).
+      const blocked = await timed(pool.use((redis) => (redis as Redis).blpop(list, 0.6)));
+      expect(blocked.error).toBeUndefined();
+      expect(blocked.value).toBeNull();
+      expect(blocked.ms).toBeGreaterThanOrEqual(550);
+      // A slow server: the default rejects, the opt-out waits for the reply.
+      await server.clientPause(600);
+      const limited = await timed(pool.use((redis) => redis.ping()));
+      expect(String(limited.error)).toContain('Command timed out');
+      await server.clientPause(600);
+      const unlimited = await timed(pool.use((redis) => redis.ping(), { commandTimeoutMs: 0 }));
+      expect(unlimited.value).toBe('PONG');
+      await expect(pool.acquire({ commandTimeoutMs: -1 })).rejects.toMatchObject({
+        code: 'POOL_INVALID_OPTIONS',
+        option: 'commandTimeoutMs',
+      });
+    } finally {
+      await pool.close({ timeoutMs: 200 });
+      await server.close();
+    }
+  });
+
+  it('F3: auto-pipelined commands reject commandTimeoutMs after the call, not after the previous pipeline', async () => {
+    const server = await startRedisServer();
+    const pool = createPool({ url: server.url, commandTimeoutMs: 300 });
+    pool.on('error', () => {});
+    try {
+      await pool.client.ping();
+      await server.clientPause(1_500);
+      // One call every 50 ms: the later ones queue behind the first, stuck pipeline.
+      const calls: Promise<{ ms: number; error: unknown }>[] = [];
+      for (let i = 0; i < 6; i++) {
+        calls.push(timed(pool.client.get('k')));
+        await delay(50);
+      }
+      const settled = await Promise.all(calls);
+      for (const call of settled) {
+        expect(call.error).toBeInstanceOf(Error);
+        // Before the fix the later calls took up to 2 × 300 ms.
+        expect(call.ms).toBeLessThan(300 + 150);
+      }
+      await waitFor('the pause to end and the client to serve', () =>
+        pool.client.ping().then(
+          () => true,
+          () => false,
+        ),
+      );
+    } finally {
+      await pool.close({ timeoutMs: 200 });
+      await server.close();
+    }
+  });
+
+  it('F9: after a 2 s outage the shared client serves again within 1 s of Redis returning', async () => {
+    const server = await startRedisServer();
+    const pool = createPool({ url: server.url, commandTimeoutMs: 200 });
+    pool.on('error', () => {});
+    try {
+      await pool.client.ping();
+      await server.kill();
+      // Callers keep calling through the outage, as in production.
+      let stop = false;
+      let firstSuccess = 0;
+      const load = (async () => {
+        while (!stop) {
+          const ok = await pool.client.ping().then(
+            () => true,
+            () => false,
+          );
+          if (ok && firstSuccess === 0) firstSuccess = performance.now();
+          await delay(10);
+        }
+      })();
+      await delay(2_000);
+      await server.start();
+      const back = performance.now();
+      await waitFor('a successful call', () => firstSuccess > 0, 5_000);
+      stop = true;
+      await load;
+      expect(firstSuccess - back).toBeLessThan(1_000);
+    } finally {
+      await pool.close({ timeoutMs: 200 });
+      await server.close();
+    }
+  });
+});
