@@ -1,21 +1,69 @@
-import type { Executor, RedisCommand, Reply } from './client.js';
+import { randomBytes } from 'node:crypto';
+import type { Executor, RedisCommand } from './client.js';
 import { HitsFlushError } from './errors.js';
-import { windowTtlSeconds } from './layout.js';
+import { type WindowName, windowTtlSeconds } from './layout.js';
 import type { CounterKeys, LocalCounts } from './plan.js';
+import { FLUSH_SCRIPT, FLUSH_SCRIPT_SHA } from './script.js';
+import { sendScriptedAll } from './send.js';
+import { slotTag } from './slot.js';
+
+/**
+ * Seconds Redis remembers which buffered batches a tracker applied (one small key per tracker,
+ * hash slot written and lane). A batch whose reply was lost is recognised when it is sent again
+ * within this time, so it is never counted twice.
+ */
+export const FLUSH_DEDUP_SECONDS = 3600;
+/** Keys per flush script: bounds how long one script keeps Redis busy. */
+const MAX_BATCH_KEYS = 500;
+/** Visitors per PFADD inside the script (Lua's unpack has a stack limit). */
+const MAX_PFADD = 1000;
 
 interface PendingWindow {
-  readonly name: 'minute' | 'hour' | 'day';
+  readonly name: WindowName;
   readonly index: number;
   count: number;
 }
 
-/** Hits of one key not yet written. The parts are separate so a partial failure keeps exactly what failed. */
+/** Hits of one key not yet sealed into a batch. */
 interface Pending {
   readonly keys: CounterKeys;
   hits: number;
-  board: number;
   readonly windows: Map<string, PendingWindow>;
   readonly visitors: Set<string>;
+}
+
+/** Counts of sealed batches that failed and wait for a retry, per key (for reads). */
+interface Held {
+  hits: number;
+  readonly windows: Map<string, number>;
+}
+
+/** One key's share of a batch. `hits` also counts toward the leaderboard when `board` is set. */
+interface Part {
+  readonly key: string;
+  readonly keys: CounterKeys;
+  readonly hits: number;
+  readonly windows: ReadonlyMap<string, PendingWindow>;
+  readonly visitors: readonly string[];
+  /** This part carries the key's counter updates (else only the leaderboard's). */
+  readonly counter: boolean;
+  readonly board: boolean;
+}
+
+/**
+ * A sealed batch: fixed contents, a sequence number and a lane, sent as one flush script. It is
+ * resent unchanged until Redis confirms it, and the script applies a given number once.
+ */
+interface Batch {
+  readonly seq: number;
+  readonly slot: number;
+  readonly lane: number;
+  readonly parts: readonly Part[];
+  readonly keys: readonly string[];
+  readonly argv: ReadonlyArray<string | number>;
+  /** Per script operation (1-based in replies): the key and the total hits it writes. */
+  readonly ops: ReadonlyArray<{ key: string; hits: number }>;
+  readonly hits: number;
 }
 
 /** What the buffer needs from the tracker. */
@@ -24,29 +72,51 @@ export interface BufferHost {
   readonly leaderboardKey: string | undefined;
   readonly leaderboardSlot: number;
   readonly maxPendingKeys: number;
+  /** Drop reports are merged so that at most one is emitted per this many ms. */
+  readonly reportIntervalMs: number;
   /** Report buffered hits that failed (kept) or were given up (dropped). */
   report(error: HitsFlushError): void;
 }
 
 /**
- * Write-behind hit counting: hits are summed per key in memory and written by `flush()` in one
- * pipeline per node. A failed write keeps the hits for the next flush; only hits that do not
- * fit in `maxPendingKeys` while a flush is in flight (or failing) are dropped and reported.
+ * Write-behind hit counting: hits are summed per key in memory and written by `flush()` with
+ * one script per hash slot (one pipeline per node).
+ *
+ * Exactly once: a flush seals what is pending into batches, each with a sequence number and a
+ * lane; the script stores the lane's last applied number and skips a batch it has seen. A batch
+ * that failed (or whose reply was lost) is kept unchanged and sent again with its number, in its
+ * lane, so a copy that did reach Redis is not applied twice; new hits go into new batches in
+ * other lanes, never into a batch that may already be applied.
  */
 export class HitBuffer implements LocalCounts {
   private pending = new Map<string, Pending>();
+  private held: Batch[] = [];
+  private heldCounts = new Map<string, Held>();
   private inFlight: Promise<void> | undefined;
   private inFlightHits = 0;
+  /** Last total returned per key plus hits counted since: what `hit()` answers in an outage. */
+  private readonly known = new Map<string, number>();
+  private readonly writer = randomBytes(6).toString('hex');
+  private seq = 0;
+  private scriptLoaded = false;
+  private unreported = 0;
+  private unreportedKeys: [string, string] | undefined;
+  private unreportedWhy = '';
+  private lastDropReport = Number.NEGATIVE_INFINITY;
   flushes = 0;
   errors = 0;
   dropped = 0;
 
-  constructor(private readonly host: BufferHost) {}
+  constructor(
+    private readonly host: BufferHost,
+    private readonly ready: () => boolean,
+  ) {}
 
-  /** Hits held in memory, written or not yet confirmed. */
+  /** Hits held in memory: pending, in flight, or kept from failed flushes. */
   get pendingHits(): number {
     let sum = this.inFlightHits;
     for (const entry of this.pending.values()) sum += entry.hits;
+    for (const batch of this.held) sum += batch.hits;
     return sum;
   }
 
@@ -55,66 +125,107 @@ export class HitBuffer implements LocalCounts {
     return this.inFlight !== undefined;
   }
 
+  /** Key entries held in memory (pending, and kept from failed flushes); bounded by maxPendingKeys. */
   get pendingKeys(): number {
-    return this.pending.size;
+    return this.pending.size + this.heldCounts.size;
   }
 
   hits(key: string): number {
-    return this.pending.get(key)?.hits ?? 0;
+    return (this.pending.get(key)?.hits ?? 0) + (this.heldCounts.get(key)?.hits ?? 0);
   }
 
   window(key: string, windowKey: string): number {
-    return this.pending.get(key)?.windows.get(windowKey)?.count ?? 0;
+    return (
+      (this.pending.get(key)?.windows.get(windowKey)?.count ?? 0) +
+      (this.heldCounts.get(key)?.windows.get(windowKey) ?? 0)
+    );
+  }
+
+  estimate(key: string): number {
+    return this.known.get(key) ?? this.hits(key);
+  }
+
+  remember(key: string, total: number): void {
+    if (!this.known.has(key) && this.known.size >= this.host.maxPendingKeys) {
+      const oldest = this.known.keys().next();
+      if (!oldest.done) this.known.delete(oldest.value);
+    }
+    this.known.set(key, total);
   }
 
   /** Forget unwritten hits of `key` (its counters are being reset). */
   discard(key: string): void {
     this.pending.delete(key);
+    this.known.delete(key);
   }
 
-  /** Count one hit of `key` (with `names`/`indexes` of its current windows). */
-  add(
-    key: string,
-    keys: CounterKeys,
-    windows: ReadonlyArray<{ name: 'minute' | 'hour' | 'day'; index: number }>,
-    visitor: string | undefined,
-  ): void {
+  /** Count one hit of `key` in its current windows (`keys.windows`). */
+  add(key: string, keys: CounterKeys, visitor: string | undefined): void {
     let entry = this.pending.get(key);
     if (entry === undefined) {
-      if (this.pending.size >= this.host.maxPendingKeys) {
-        if (this.inFlight === undefined) void this.flush().catch(() => undefined);
-        if (this.pending.size >= this.host.maxPendingKeys) {
-          this.drop(1, `no room for key ${JSON.stringify(key)}: maxPendingKeys reached`);
+      if (this.pendingKeys >= this.host.maxPendingKeys) {
+        if (this.inFlight === undefined && this.ready()) void this.flush().catch(() => undefined);
+        if (this.pendingKeys >= this.host.maxPendingKeys) {
+          this.drop(1, key, 'maxPendingKeys reached while earlier hits wait to be written');
           return;
         }
       }
-      entry = { keys, hits: 0, board: 0, windows: new Map(), visitors: new Set() };
+      entry = { keys, hits: 0, windows: new Map(), visitors: new Set() };
       this.pending.set(key, entry);
     }
     entry.hits++;
-    entry.board++;
-    keys.windows.forEach((window, i) => {
+    for (const window of keys.windows) {
       const current = entry.windows.get(window.key);
       if (current) current.count++;
-      else entry.windows.set(window.key, { ...(windows[i] as PendingWindow), count: 1 });
-    });
+      else entry.windows.set(window.key, { name: window.name, index: window.index, count: 1 });
+    }
     if (visitor !== undefined) entry.visitors.add(visitor);
+    const known = this.known.get(key);
+    if (known !== undefined) this.known.set(key, known + 1);
   }
 
-  private drop(hits: number, why: string, cause?: unknown): void {
+  private drop(hits: number, key: string, why: string, lastKey = key): void {
     this.dropped += hits;
-    this.host.report(
-      new HitsFlushError(`dropped ${hits} buffered hit(s): ${why}`, { cause, dropped: hits }),
-    );
+    this.unreported += hits;
+    this.unreportedKeys = [this.unreportedKeys?.[0] ?? key, lastKey];
+    this.unreportedWhy = why;
+    if (Date.now() - this.lastDropReport >= this.host.reportIntervalMs) this.reportDrops();
   }
 
-  /** Write everything pending; resolves when written, rejects (keeping the hits) if not. */
+  /**
+   * Emit one error for the hits dropped since the last report, if any. Called on every flush
+   * interval, so a full buffer during an outage gives one event per interval, not one per hit.
+   */
+  reportDrops(): void {
+    if (this.unreported === 0) return;
+    const [first, last] = this.unreportedKeys ?? ['', ''];
+    const keys =
+      first === last
+        ? `key ${JSON.stringify(first)}`
+        : `keys ${JSON.stringify(first)} … ${JSON.stringify(last)}`;
+    this.host.report(
+      new HitsFlushError(
+        `dropped ${this.unreported} buffered hit(s) (${keys}): ${this.unreportedWhy}`,
+        {
+          dropped: this.unreported,
+          firstKey: first,
+          lastKey: last,
+        },
+      ),
+    );
+    this.unreported = 0;
+    this.unreportedKeys = undefined;
+    this.lastDropReport = Date.now();
+  }
+
+  /** Write everything pending and kept; resolves when confirmed, rejects (keeping the hits) if not. */
   async flush(): Promise<void> {
     while (this.inFlight) await this.inFlight.catch(() => undefined);
-    if (this.pending.size === 0) return;
-    const batch = this.pending;
-    this.pending = new Map();
-    const run = this.write(batch);
+    const batches = [...this.held, ...this.seal()];
+    this.held = [];
+    this.heldCounts.clear();
+    if (batches.length === 0) return;
+    const run = this.write(batches);
     this.inFlight = run;
     try {
       await run;
@@ -123,122 +234,217 @@ export class HitBuffer implements LocalCounts {
     }
   }
 
-  /** Give up on everything pending (the tracker is closing and the last flush failed). */
-  dropAll(cause: unknown): number {
-    const hits = this.pendingHits - this.inFlightHits;
+  /** Give up on everything pending and kept (the tracker is closing and the last flush failed). */
+  dropAll(why: string): number {
+    let hits = 0;
+    const keys: string[] = [];
+    for (const [key, entry] of this.pending) {
+      hits += entry.hits;
+      keys.push(key);
+    }
+    for (const batch of this.held)
+      for (const part of batch.parts)
+        if (part.counter) {
+          hits += part.hits;
+          keys.push(part.key);
+        }
     this.pending.clear();
-    if (hits > 0) this.drop(hits, 'the last flush before close() failed', cause);
+    this.held = [];
+    this.heldCounts.clear();
+    if (hits > 0) this.drop(hits, keys[0] as string, why, keys[keys.length - 1]);
+    this.reportDrops();
     return hits;
   }
 
-  private async write(batch: Map<string, Pending>): Promise<void> {
-    const commands: RedisCommand[] = [];
-    const undo: Array<() => void> = [];
-    const nowMs = Date.now();
-    const targets = new Map<string, Pending | null>();
-    let hits = 0;
-    for (const [key, entry] of batch) {
+  /** Turn everything pending into batches: one per hash slot (and lane), at most MAX_BATCH_KEYS keys each. */
+  private seal(): Batch[] {
+    if (this.pending.size === 0) return [];
+    const board = this.host.leaderboardKey;
+    const bySlot = new Map<number, Part[]>();
+    const push = (slot: number, part: Part) => {
+      const list = bySlot.get(slot);
+      if (list) list.push(part);
+      else bySlot.set(slot, [part]);
+    };
+    for (const [key, entry] of this.pending) {
       const { keys } = entry;
-      const slot = keys.counterSlot;
-      hits += entry.hits;
-      const restore = (apply: (target: Pending) => void) => () => {
-        let target = targets.get(key);
-        if (target === undefined) {
-          target = this.reclaim(key, entry) ?? null;
-          targets.set(key, target);
-        }
-        if (target) apply(target);
-      };
-      if (entry.hits > 0) {
-        commands.push({ name: 'incrby', args: [keys.counter, entry.hits], slot });
-        const count = entry.hits;
-        undo.push(
-          restore((target) => {
-            target.hits += count;
-          }),
-        );
-      }
-      for (const [windowKey, window] of entry.windows) {
-        commands.push({ name: 'incrby', args: [windowKey, window.count], slot });
-        undo.push(
-          restore((target) => {
-            const current = target.windows.get(windowKey);
-            if (current) current.count += window.count;
-            else target.windows.set(windowKey, { ...window });
-          }),
-        );
-        commands.push({
-          name: 'expire',
-          args: [windowKey, windowTtlSeconds(window.name, window.index, nowMs)],
-          slot,
+      const shared = board !== undefined && this.host.leaderboardSlot === keys.counterSlot;
+      const visitors = keys.companions ? [...entry.visitors] : [];
+      push(keys.counterSlot, {
+        key,
+        keys,
+        hits: entry.hits,
+        windows: entry.windows,
+        visitors,
+        counter: true,
+        board: shared,
+      });
+      if (board !== undefined && !shared)
+        push(this.host.leaderboardSlot, {
+          key,
+          keys,
+          hits: entry.hits,
+          windows: new Map(),
+          visitors: [],
+          counter: false,
+          board: true,
         });
-        undo.push(() => undefined);
-      }
-      if (entry.visitors.size > 0 && keys.companions) {
-        commands.push({ name: 'pfadd', args: [keys.companions.uniques, ...entry.visitors], slot });
-        undo.push(
-          restore((target) => {
-            for (const visitor of entry.visitors) target.visitors.add(visitor);
-          }),
-        );
-      }
-      if (entry.board > 0 && this.host.leaderboardKey !== undefined) {
-        commands.push({
-          name: 'zincrby',
-          args: [this.host.leaderboardKey, entry.board, key],
-          slot: this.host.leaderboardSlot,
-        });
-        const board = entry.board;
-        undo.push(
-          restore((target) => {
-            target.board += board;
-          }),
-        );
+    }
+    this.pending = new Map();
+    // Lanes of kept batches are taken: a new batch never shares a lane with one that may be applied.
+    const busy = new Map<number, Set<number>>();
+    for (const batch of this.held) {
+      const lanes = busy.get(batch.slot);
+      if (lanes) lanes.add(batch.lane);
+      else busy.set(batch.slot, new Set([batch.lane]));
+    }
+    const nowMs = Date.now();
+    const batches: Batch[] = [];
+    for (const [slot, parts] of bySlot) {
+      const taken = busy.get(slot);
+      let lane = 0;
+      for (let from = 0; from < parts.length; from += MAX_BATCH_KEYS) {
+        while (taken?.has(lane)) lane++;
+        batches.push(this.build(slot, lane, parts.slice(from, from + MAX_BATCH_KEYS), nowMs));
+        lane++;
       }
     }
-    this.inFlightHits = hits;
-    let replies: Reply[];
+    return batches;
+  }
+
+  private build(slot: number, lane: number, parts: readonly Part[], nowMs: number): Batch {
+    const seqKey = `${slot < 0 ? '' : `{${slotTag(slot)}}:`}hits:flushed:${this.writer}:${lane}`;
+    const keys: string[] = [seqKey];
+    const index = new Map<string, number>();
+    const keyIndex = (key: string): number => {
+      let at = index.get(key);
+      if (at === undefined) {
+        keys.push(key);
+        at = keys.length;
+        index.set(key, at);
+      }
+      return at;
+    };
+    const argv: Array<string | number> = [];
+    const ops: Array<{ key: string; hits: number }> = [];
+    let hits = 0;
+    for (const part of parts) {
+      if (part.counter) {
+        hits += part.hits;
+        argv.push('i', keyIndex(part.keys.counter), part.hits);
+        ops.push({ key: part.key, hits: part.hits });
+        for (const [windowKey, window] of part.windows) {
+          const ttl = windowTtlSeconds(window.name, window.index, nowMs);
+          argv.push('w', keyIndex(windowKey), window.count, ttl);
+          ops.push({ key: part.key, hits: 0 });
+        }
+        const uniques = part.keys.companions?.uniques;
+        if (uniques !== undefined)
+          for (let from = 0; from < part.visitors.length; from += MAX_PFADD) {
+            const chunk = part.visitors.slice(from, from + MAX_PFADD);
+            argv.push('p', keyIndex(uniques), chunk.length, ...chunk);
+            ops.push({ key: part.key, hits: 0 });
+          }
+      }
+      if (part.board) {
+        argv.push('z', keyIndex(this.host.leaderboardKey as string), part.hits, part.key);
+        ops.push({ key: part.key, hits: 0 });
+      }
+    }
+    return { seq: ++this.seq, slot, lane, parts, keys, argv, ops, hits };
+  }
+
+  private hold(batch: Batch): void {
+    this.held.push(batch);
+    for (const part of batch.parts) {
+      if (!part.counter) continue;
+      let counts = this.heldCounts.get(part.key);
+      if (counts === undefined) {
+        counts = { hits: 0, windows: new Map() };
+        this.heldCounts.set(part.key, counts);
+      }
+      counts.hits += part.hits;
+      for (const [windowKey, window] of part.windows)
+        counts.windows.set(windowKey, (counts.windows.get(windowKey) ?? 0) + window.count);
+    }
+    // Keys seen only on the leaderboard's node still take room: memory stays bounded.
+    for (const part of batch.parts)
+      if (!part.counter && !this.heldCounts.has(part.key))
+        this.heldCounts.set(part.key, { hits: 0, windows: new Map() });
+  }
+
+  private async write(batches: readonly Batch[]): Promise<void> {
+    const loaded = this.scriptLoaded;
+    const commands: RedisCommand[] = batches.map((batch) => ({
+      name: loaded ? 'evalsha' : 'eval',
+      args: [
+        loaded ? FLUSH_SCRIPT_SHA : FLUSH_SCRIPT,
+        batch.keys.length,
+        ...batch.keys,
+        batch.seq,
+        FLUSH_DEDUP_SECONDS,
+        ...batch.argv,
+      ],
+      slot: batch.slot,
+    }));
+    this.inFlightHits = batches.reduce((sum, batch) => sum + batch.hits, 0);
+    let replies: Awaited<ReturnType<typeof sendScriptedAll>>;
     try {
-      replies = await this.host.executor.send(commands);
-    } catch (error) {
-      replies = commands.map((): Reply => [error as Error, null]);
+      replies = await sendScriptedAll(this.host.executor, commands);
     } finally {
       this.inFlightHits = 0;
     }
     let failure: Error | undefined;
-    replies.forEach(([error], i) => {
-      if (!error) return;
-      failure ??= error;
-      (undo[i] as () => void)();
+    let refused = 0;
+    let refusedHits = 0;
+    let refusal = '';
+    let refusedKey = '';
+    batches.forEach((batch, i) => {
+      const [error, value] = replies[i] ?? [new Error('no reply'), null];
+      if (error) {
+        failure ??= error;
+        this.hold(batch);
+        return;
+      }
+      this.scriptLoaded = true;
+      const out = value as unknown[];
+      for (const at of out.slice(2)) {
+        const op = batch.ops[Number(at) - 1];
+        if (op === undefined) continue;
+        refused++;
+        refusedHits += op.hits;
+        refusedKey ||= op.key;
+        refusal ||= String(out[1]);
+      }
     });
+    // Bound memory: kept batches come first, pending keys that no longer fit are dropped.
+    if (failure && this.pendingKeys > this.host.maxPendingKeys)
+      for (const [key, entry] of this.pending) {
+        if (this.pendingKeys <= this.host.maxPendingKeys) break;
+        this.pending.delete(key);
+        this.drop(entry.hits, key, 'maxPendingKeys reached while earlier hits wait to be written');
+      }
+    if (refused > 0) {
+      // Redis ran the batch but refused some updates (say a counter holds a non-integer):
+      // sending them again cannot help, so their hits are given up.
+      this.dropped += refusedHits;
+      this.host.report(
+        new HitsFlushError(
+          `Redis refused ${refused} buffered update(s) (first for key ${JSON.stringify(refusedKey)}): ` +
+            `${refusal}; ${refusedHits} hit(s) dropped. Fix or delete the key holding the wrong type`,
+          { dropped: refusedHits, firstKey: refusedKey, lastKey: refusedKey },
+        ),
+      );
+    }
     if (failure) {
       this.errors++;
       const error = new HitsFlushError(
-        `a buffered flush failed; its hits are kept and retried at the next flush: ${failure.message}`,
+        `a buffered flush failed; its hits are kept and sent again (never counted twice) at the next flush: ${failure.message}`,
         { cause: failure },
       );
       this.host.report(error);
       throw error;
     }
     this.flushes++;
-  }
-
-  /** The pending entry to put failed parts of `entry` back into, or undefined if dropped. */
-  private reclaim(key: string, entry: Pending): Pending | undefined {
-    const existing = this.pending.get(key);
-    if (existing) return existing;
-    if (this.pending.size >= this.host.maxPendingKeys) {
-      this.drop(entry.hits, `no room to keep failed hits of ${JSON.stringify(key)}`);
-      return undefined;
-    }
-    const fresh: Pending = {
-      keys: entry.keys,
-      hits: 0,
-      board: 0,
-      windows: new Map(),
-      visitors: new Set(),
-    };
-    this.pending.set(key, fresh);
-    return fresh;
   }
 }

@@ -16,10 +16,25 @@ export interface RedisCommand {
 /** The outcome of one {@link RedisCommand}. */
 export type Reply = readonly [error: Error | null, value: unknown];
 
+/** Receives the replies of some of a batch's commands: `replies[j]` belongs to `commands[indexes[j]]`. */
+export type Deliver = (indexes: readonly number[], replies: readonly Reply[]) => void;
+
 /** Sends batches of commands: one pipeline (one write, one round trip) per node touched. */
 export interface Executor {
   readonly isCluster: boolean;
+  /** Send and resolve with every reply, in the order of `commands`. Never rejects. */
   send(commands: readonly RedisCommand[]): Promise<Reply[]>;
+  /**
+   * Send and hand each node's replies to `deliver` as soon as that node answered, so a slow or
+   * dead node does not hold up the callers of the others. Every index is delivered exactly
+   * once; resolves after the last delivery. Never rejects.
+   */
+  sendEach(commands: readonly RedisCommand[], deliver: Deliver): Promise<void>;
+  /**
+   * True when the client is connected (or lazy and not started yet, so a command starts it).
+   * False while it reconnects: commands sent now would wait in ioredis's offline queue.
+   */
+  ready(): boolean;
 }
 
 function isClient(value: unknown): value is Redis | Cluster {
@@ -65,12 +80,17 @@ export function clientIsCluster(client: Redis | Cluster): boolean {
   return isCluster(client);
 }
 
+/** One pipeline; a pipeline that fails as a whole gives its error as every command's reply. */
 async function sendPipeline(client: Redis, commands: readonly RedisCommand[]): Promise<Reply[]> {
-  const pipeline = client.pipeline();
-  for (const command of commands) pipeline.call(command.name, ...command.args);
-  const results = await pipeline.exec();
-  if (!results) throw new Error('the pipeline was discarded before it ran');
-  return results as Reply[];
+  try {
+    const pipeline = client.pipeline();
+    for (const command of commands) pipeline.call(command.name, ...command.args);
+    const results = await pipeline.exec();
+    if (!results) throw new Error('the pipeline was discarded before it ran');
+    return results as Reply[];
+  } catch (error) {
+    return commands.map((): Reply => [error as Error, null]);
+  }
 }
 
 /**
@@ -103,8 +123,8 @@ async function sendToCluster(
   cluster: Cluster,
   commands: readonly RedisCommand[],
   nodes: Map<string, Redis>,
-): Promise<Reply[]> {
-  const replies = new Array<Reply>(commands.length);
+  deliver: Deliver,
+): Promise<void> {
   const byNode = new Map<Redis, number[]>();
   const unrouted: number[] = [];
   for (let i = 0; i < commands.length; i++) {
@@ -123,44 +143,69 @@ async function sendToCluster(
     if (list) list.push(i);
     else byNode.set(node, [i]);
   }
-  const retry: number[] = unrouted;
-  await Promise.all(
-    Array.from(byNode, async ([node, indexes]) => {
+  const routed = (indexes: readonly number[], refresh: boolean): Promise<void> => {
+    if (indexes.length === 0) return Promise.resolve();
+    if (refresh || cluster.slots.length === 0) cluster.refreshSlotsCache();
+    return Promise.all(indexes.map((i) => sendRouted(cluster, commands[i] as RedisCommand))).then(
+      (results) => deliver(indexes, results),
+    );
+  };
+  // Each node's callers are settled as soon as that node answered: no head-of-line blocking
+  // behind a node that is down until its command timeout.
+  await Promise.all([
+    routed(unrouted, false),
+    ...Array.from(byNode, async ([node, indexes]) => {
       const results = await sendPipeline(
         node,
         indexes.map((i) => commands[i] as RedisCommand),
-      ).catch((error: Error) => indexes.map((): Reply => [error, null]));
+      );
+      const done: number[] = [];
+      const doneReplies: Reply[] = [];
+      const retry: number[] = [];
       results.forEach((reply, j) => {
         const index = indexes[j] as number;
         if (reply[0] && RETRY.test(reply[0].message)) retry.push(index);
-        else replies[index] = reply;
+        else {
+          done.push(index);
+          doneReplies.push(reply);
+        }
       });
+      if (done.length > 0) deliver(done, doneReplies);
+      await routed(retry, true);
     }),
-  );
-  if (retry.length > 0) {
-    if (retry.length > unrouted.length || cluster.slots.length === 0) cluster.refreshSlotsCache();
-    const results = await Promise.all(
-      retry.map((i) => sendRouted(cluster, commands[i] as RedisCommand)),
-    );
-    retry.forEach((index, j) => {
-      replies[index] = results[j] as Reply;
-    });
-  }
-  return replies;
+  ]);
 }
 
 /** An {@link Executor} over whatever client `current()` returns at send time. */
 export function createExecutor(current: () => Redis | Cluster): Executor {
   const nodes = new Map<string, Redis>();
   const first = current();
+  const sendEach = (commands: readonly RedisCommand[], deliver: Deliver): Promise<void> => {
+    if (commands.length === 0) return Promise.resolve();
+    const client = current();
+    if (isCluster(client)) return sendToCluster(client, commands, nodes, deliver);
+    return sendPipeline(client, commands).then((replies) =>
+      deliver(
+        commands.map((_, i) => i),
+        replies,
+      ),
+    );
+  };
   return {
     isCluster: isCluster(first),
-    send(commands) {
-      if (commands.length === 0) return Promise.resolve([]);
-      const client = current();
-      return isCluster(client)
-        ? sendToCluster(client, commands, nodes)
-        : sendPipeline(client, commands);
+    sendEach,
+    async send(commands) {
+      const replies = new Array<Reply>(commands.length);
+      await sendEach(commands, (indexes, results) => {
+        indexes.forEach((index, j) => {
+          replies[index] = results[j] as Reply;
+        });
+      });
+      return replies;
+    },
+    ready() {
+      const { status } = current();
+      return status === 'ready' || status === 'wait';
     },
   };
 }

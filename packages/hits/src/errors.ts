@@ -56,15 +56,24 @@ export class HitsClosedError extends HitsError {
 
 /**
  * Buffered hits could not be written (code `HITS_FLUSH_FAILED`). Emitted as an `error` event for
- * a failed flush (the hits are kept and retried) and for dropped hits (`dropped` says how many).
+ * a failed flush (the hits are kept and retried) and for dropped hits (`dropped` says how many;
+ * drops are merged into at most one event per flush interval).
  */
 export class HitsFlushError extends HitsError {
   override readonly name: string = 'HitsFlushError';
   /** Hits given up on because of this failure (0 when they were kept for a retry). */
   readonly dropped: number;
+  /** With `dropped` > 0: the first and last key whose hits were dropped since the last report. */
+  readonly firstKey: string | undefined;
+  readonly lastKey: string | undefined;
 
-  constructor(message: string, options: { cause?: unknown; dropped?: number } = {}) {
+  constructor(
+    message: string,
+    options: { cause?: unknown; dropped?: number; firstKey?: string; lastKey?: string } = {},
+  ) {
     super(message, { cause: options.cause, code: 'HITS_FLUSH_FAILED' });
     this.dropped = options.dropped ?? 0;
+    this.firstKey = options.firstKey;
+    this.lastKey = options.lastKey;
   }
 }

@@ -1,6 +1,12 @@
 import type { RedisCommand, Reply } from './client.js';
 import { HitsConfigError } from './errors.js';
-import { type CompanionKeys, companionKeys, windowIndex, windowTtlSeconds } from './layout.js';
+import {
+  type CompanionKeys,
+  companionKeys,
+  type WindowName,
+  windowIndex,
+  windowTtlSeconds,
+} from './layout.js';
 import { counterKeyOf, type ResolvedOptions } from './options.js';
 import { HIT_SCRIPT, HIT_SCRIPT_SHA } from './script.js';
 import { keySlot } from './slot.js';
@@ -15,10 +21,17 @@ export interface Op {
   reject(error: unknown): void;
 }
 
-/** Hits not yet written by this process (buffered mode), as seen when a read is sent. */
+/** This process's buffered hits (buffered mode). */
 export interface LocalCounts {
+  /** Hits of `key` not yet written, as seen when a read is sent. */
   hits(key: string): number;
   window(key: string, windowKey: string): number;
+  /** Count one hit (a `get` counts when its read succeeded). */
+  add(key: string, keys: CounterKeys, visitor: string | undefined): void;
+  /** Best known total of `key` without asking Redis: for `hit()` when the read fails. */
+  estimate(key: string): number;
+  /** The total a read just returned for `key`. */
+  remember(key: string, total: number): void;
 }
 
 /** What every group of a batch shares. */
@@ -42,7 +55,7 @@ export interface CounterKeys {
   readonly counterSlot: number;
   readonly keySlot: number;
   readonly companions: CompanionKeys | undefined;
-  readonly windows: ReadonlyArray<{ key: string; ttl: number }>;
+  readonly windows: ReadonlyArray<{ key: string; ttl: number; name: WindowName; index: number }>;
 }
 
 export function counterKeys(ctx: PlanContext, key: string): CounterKeys {
@@ -57,6 +70,8 @@ export function counterKeys(ctx: PlanContext, key: string): CounterKeys {
     return {
       key: (companions as CompanionKeys).window(name, index),
       ttl: windowTtlSeconds(name, index, ctx.nowMs),
+      name,
+      index,
     };
   });
   return {
@@ -116,6 +131,24 @@ function settle(
 
 function rejectAll(ops: readonly Op[], error: unknown): void {
   for (const op of ops) op.reject(error);
+}
+
+/**
+ * Buffered mode, the read failed: a `hit()` was counted in memory when it was called, so it
+ * resolves (with the best known total) instead of telling its caller it failed; a `get` or
+ * `peek` needs the value and rejects (a `get` counts only once its read succeeded).
+ */
+function settleUnread(local: LocalCounts, key: string, ops: readonly Op[], error: unknown): void {
+  const total = local.estimate(key);
+  let behind = 0;
+  for (let i = ops.length - 1; i >= 0; i--) {
+    const op = ops[i] as Op;
+    if (op.kind !== 'hit') op.reject(error);
+    else {
+      op.resolve(total - behind);
+      behind++;
+    }
+  }
 }
 
 function firstError(replies: readonly Reply[], from: number, to: number): Error | undefined {
@@ -233,18 +266,26 @@ export function planGroup(
   const localHits = local ? local.hits(key) : 0;
   const localWindows = keys.windows.map((w) => (local ? local.window(key, w.key) : 0));
 
+  // Buffered: a hit() was counted when called (it is in localHits); a get counts now, on success.
+  const gets = local ? ops.filter((op) => op.kind === 'get') : [];
+
   return (replies, offset) => {
     const error = firstError(replies, offset, offset + end - start);
-    if (error) return rejectAll(ops, error);
+    if (error) return local ? settleUnread(local, key, ops, error) : rejectAll(ops, error);
     const at = (index: number) => (replies[offset + index - start] as Reply)[1];
+    const total = toCount(at(hitsAt)) + localHits + gets.length;
     settle(
       ctx,
       key,
       ops,
       needValue ? ((at(start) as string | null) ?? null) : null,
-      toCount(at(hitsAt)) + localHits,
-      windowsAt.map((index, w) => toCount(at(index)) + (localWindows[w] as number)),
+      total,
+      windowsAt.map((index, w) => toCount(at(index)) + (localWindows[w] as number) + gets.length),
       wantUniques ? toCount(at(uniquesAt)) : undefined,
     );
+    if (local) {
+      for (const op of gets) local.add(key, keys, op.visitor);
+      local.remember(key, total);
+    }
   };
 }

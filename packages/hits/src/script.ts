@@ -53,3 +53,62 @@ return out
 
 /** SHA1 of {@link HIT_SCRIPT}, for EVALSHA. */
 export const HIT_SCRIPT_SHA: string = createHash('sha1').update(HIT_SCRIPT).digest('hex');
+
+/**
+ * The buffered flush script: applies one batch of buffered counts at most once.
+ *
+ * KEYS[1] holds the sequence number of the last batch this tracker applied in this lane (see
+ * `buffer.ts`); KEYS[2..] are the counters. ARGV: the batch's sequence number, the TTL of
+ * KEYS[1] in seconds, then operations, each a letter and a KEYS index:
+ * `i k n` INCRBY; `w k n ttl` INCRBY + EXPIRE (a window); `p k count visitors...` PFADD;
+ * `z k n member` ZINCRBY.
+ *
+ * A batch whose number is not above the stored one was applied already (a resent or retried
+ * copy): nothing is written and the reply is `{0}`. Otherwise the number is stored first, every
+ * operation runs with `pcall` (one refused update, say WRONGTYPE, does not stop the others) and
+ * the reply is `{1, first error or '', indexes (1-based) of refused operations...}`.
+ */
+export const FLUSH_SCRIPT = `
+local seq = tonumber(ARGV[1])
+local last = tonumber(redis.call('GET', KEYS[1]) or '0') or 0
+if seq <= last then return {0} end
+redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
+local out = {1, ''}
+local i = 3
+local op = 0
+while i <= #ARGV do
+  local kind = ARGV[i]
+  local key = KEYS[tonumber(ARGV[i + 1])]
+  local r
+  op = op + 1
+  if kind == 'i' then
+    r = redis.pcall('INCRBY', key, ARGV[i + 2])
+    i = i + 3
+  elseif kind == 'w' then
+    r = redis.pcall('INCRBY', key, ARGV[i + 2])
+    if type(r) ~= 'table' or not r.err then r = redis.pcall('EXPIRE', key, ARGV[i + 3]) end
+    i = i + 4
+  elseif kind == 'p' then
+    local n = tonumber(ARGV[i + 2])
+    r = redis.pcall('PFADD', key, unpack(ARGV, i + 3, i + 2 + n))
+    i = i + 3 + n
+  else
+    r = redis.pcall('ZINCRBY', key, ARGV[i + 2], ARGV[i + 3])
+    i = i + 4
+  end
+  if type(r) == 'table' and r.err then
+    if out[2] == '' then out[2] = r.err end
+    out[#out + 1] = op
+  end
+end
+return out
+`;
+
+/** SHA1 of {@link FLUSH_SCRIPT}, for EVALSHA. */
+export const FLUSH_SCRIPT_SHA: string = createHash('sha1').update(FLUSH_SCRIPT).digest('hex');
+
+/** Script bodies by SHA1, to resend an EVALSHA as EVAL after NOSCRIPT. */
+export const SCRIPTS: ReadonlyMap<string, string> = new Map([
+  [HIT_SCRIPT_SHA, HIT_SCRIPT],
+  [FLUSH_SCRIPT_SHA, FLUSH_SCRIPT],
+]);

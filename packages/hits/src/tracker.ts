@@ -16,7 +16,6 @@ import {
   HitsFlushError,
   HitsLeaderboardError,
 } from './errors.js';
-import { windowIndex } from './layout.js';
 import {
   checkKey,
   checkVisitor,
@@ -27,7 +26,7 @@ import {
   resolveOptions,
 } from './options.js';
 import { counterKeys, type Finish, type Op, type PlanContext, planGroup } from './plan.js';
-import { HIT_SCRIPT } from './script.js';
+import { sendScripted } from './send.js';
 import { keySlot } from './slot.js';
 import type {
   HitOptions,
@@ -58,10 +57,6 @@ function checkCluster(options: ResolvedOptions, keyPrefix: string): void {
         "and the keys are spread over all slots. Use mode 'pipeline' (the leaderboard is updated in " +
         'the same round trip, not atomically) or turn the leaderboard off',
     );
-}
-
-function isNoScript(reply: Reply | undefined): boolean {
-  return reply?.[0]?.message.startsWith('NOSCRIPT') === true;
 }
 
 /**
@@ -102,17 +97,23 @@ class Tracker implements HitTracker {
     this.leaderboardSlot =
       isCluster && options.leaderboardKey !== undefined ? keySlot(options.leaderboardKey) : -1;
     if (options.buffer) {
-      this.buffer = new HitBuffer({
-        executor,
-        leaderboardKey: options.leaderboardKey,
-        leaderboardSlot: this.leaderboardSlot,
-        maxPendingKeys: options.buffer.maxPendingKeys,
-        report: (error) => this.report(error),
-      });
+      this.buffer = new HitBuffer(
+        {
+          executor,
+          leaderboardKey: options.leaderboardKey,
+          leaderboardSlot: this.leaderboardSlot,
+          maxPendingKeys: options.buffer.maxPendingKeys,
+          reportIntervalMs: options.buffer.flushIntervalMs,
+          report: (error) => this.report(error),
+        },
+        () => executor.ready(),
+      );
       const buffer = this.buffer;
       this.timer = setInterval(() => {
-        // A flush still waiting on a slow server is not queued behind again.
-        if (!buffer.flushing) buffer.flush().catch(() => undefined);
+        buffer.reportDrops();
+        // A flush still waiting on a slow server is not queued behind again, and none starts
+        // while the client reconnects: it would only wait in ioredis's offline queue.
+        if (!buffer.flushing && executor.ready()) buffer.flush().catch(() => undefined);
       }, options.buffer.flushIntervalMs);
       this.timer.unref();
     }
@@ -149,15 +150,9 @@ class Tracker implements HitTracker {
     visitor: string | undefined,
   ): Promise<T> {
     this.calls++;
-    if (this.buffer && kind !== 'peek') {
-      const nowMs = Date.now();
-      const keys = counterKeys(this.context(nowMs), key);
-      const windows = this.options.windows.map((name) => ({
-        name,
-        index: windowIndex(name, nowMs),
-      }));
-      this.buffer.add(key, keys, windows, visitor);
-    }
+    // Buffered: a hit() counts now, without Redis; a get counts once its read succeeded.
+    if (this.buffer && kind === 'hit')
+      this.buffer.add(key, counterKeys(this.context(Date.now()), key), visitor);
     return new Promise<T>((resolve, reject) => {
       this.queue.push({ kind, key, visitor, resolve: resolve as (value: unknown) => void, reject });
       if (!this.scheduled) {
@@ -173,60 +168,50 @@ class Tracker implements HitTracker {
     this.scheduled = false;
     const ops = this.queue;
     this.queue = [];
-    const groups = new Map<string, Op[]>();
+    const byKey = new Map<string, Op[]>();
     for (const op of ops) {
-      const group = groups.get(op.key);
+      const group = byKey.get(op.key);
       if (group) group.push(op);
-      else groups.set(op.key, [op]);
+      else byKey.set(op.key, [op]);
     }
     const ctx = this.context(Date.now());
     const commands: RedisCommand[] = [];
-    const finishers: Array<{ finish: Finish; offset: number; ops: Op[] }> = [];
-    for (const [key, group] of groups) {
+    // Each group's commands are [offset, end); it settles once all of them have replies.
+    const finishers: Array<{ finish: Finish; offset: number; ops: Op[]; left: number }> = [];
+    const groupOf: number[] = [];
+    for (const [key, group] of byKey) {
       const offset = commands.length;
       const finish = planGroup(ctx, key, group, commands);
-      if (finish) finishers.push({ finish, offset, ops: group });
+      if (!finish) continue;
+      for (let i = offset; i < commands.length; i++) groupOf[i] = finishers.length;
+      finishers.push({ finish, offset, ops: group, left: commands.length - offset });
     }
-    const done = this.send(commands).then(
-      (replies) => {
-        if (replies.some((reply) => reply[0])) this.errors++;
-        if (!this.scriptLoaded && commands.some((c, i) => c.name === 'eval' && !replies[i]?.[0]))
-          this.scriptLoaded = true;
-        for (const { finish, offset, ops: group } of finishers) {
-          try {
-            finish(replies, offset);
-          } catch (error) {
-            for (const op of group) op.reject(error);
-          }
+    const replies = new Array<Reply>(commands.length);
+    let failed = false;
+    const done = sendScripted(this.executor, commands, (indexes, results) => {
+      const ready: number[] = [];
+      indexes.forEach((index, j) => {
+        const reply = results[j] as Reply;
+        replies[index] = reply;
+        if (reply[0]) failed = true;
+        else if (commands[index]?.name === 'eval') this.scriptLoaded = true;
+        const at = groupOf[index] as number;
+        const finisher = finishers[at];
+        if (finisher && --finisher.left === 0) ready.push(at);
+      });
+      for (const at of ready) {
+        const { finish, offset, ops: group } = finishers[at] as (typeof finishers)[number];
+        try {
+          finish(replies, offset);
+        } catch (error) {
+          for (const op of group) op.reject(error);
         }
-      },
-      (error: unknown) => {
-        this.errors++;
-        for (const { ops: group } of finishers) for (const op of group) op.reject(error);
-      },
-    );
+      }
+    }).then(() => {
+      if (failed) this.errors++;
+    });
     this.inFlight.add(done);
     void done.finally(() => this.inFlight.delete(done));
-  }
-
-  /** Send, and once more with EVAL for scripts the server does not have (restart, failover, SCRIPT FLUSH). */
-  private async send(commands: RedisCommand[]): Promise<Reply[]> {
-    const replies = await this.executor.send(commands);
-    const missing: number[] = [];
-    replies.forEach((reply, i) => {
-      if (isNoScript(reply) && commands[i]?.name === 'evalsha') missing.push(i);
-    });
-    if (missing.length === 0) return replies;
-    const again = await this.executor.send(
-      missing.map((i) => {
-        const command = commands[i] as RedisCommand;
-        return { ...command, name: 'eval', args: [HIT_SCRIPT, ...command.args.slice(1)] };
-      }),
-    );
-    missing.forEach((index, j) => {
-      replies[index] = again[j] as Reply;
-    });
-    return replies;
   }
 
   private assertOpen(): void {
@@ -333,7 +318,7 @@ class Tracker implements HitTracker {
     try {
       await this.buffer.flush();
     } catch (error) {
-      const dropped = this.buffer.dropAll(error);
+      const dropped = this.buffer.dropAll('the last flush before close() failed');
       throw new HitsFlushError(
         `close(): the last flush failed and ${dropped} buffered hit(s) were dropped`,
         { cause: error, dropped },

@@ -148,11 +148,16 @@ describe('buffered mode when the server is away', () => {
     await hits.hit('k');
     await hits.hit('k');
     await server.stop();
+    await waitFor('the client to notice', () => client.status !== 'ready', 5000, 10);
+    // The interval does not start a flush while the client reconnects...
     vi.advanceTimersByTime(100);
-    await waitFor('a failed flush', () => hits.stats().errors > 0, 5000, 20);
+    await delay(50);
+    expect(hits.stats()).toMatchObject({ pending: 2, flushes: 0, errors: 0 });
+    // ...an explicit flush() tries, fails and keeps the hits.
+    await expect(hits.flush()).rejects.toBeInstanceOf(HitsFlushError);
     expect(errors[0]).toBeInstanceOf(HitsFlushError);
-    expect(errors[0]?.message).toMatch(/kept and retried/);
-    expect(hits.stats()).toMatchObject({ pending: 2, dropped: 0 });
+    expect(errors[0]?.message).toMatch(/kept and sent again/);
+    expect(hits.stats()).toMatchObject({ pending: 2, dropped: 0, errors: 1 });
     await server.start();
     if (client.status !== 'ready') await new Promise((resolve) => client.once('ready', resolve));
     vi.advanceTimersByTime(100);

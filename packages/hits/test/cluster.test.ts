@@ -1,5 +1,6 @@
 import { createPool } from '@hitpool/pool';
 import {
+  delay,
   type RedisCluster,
   startRedisCluster,
   startTcpProxy,
@@ -312,6 +313,44 @@ describe('a tracker on a 3-master Cluster', () => {
     const prefixed = cluster.connect({ keyPrefix: 'app:', lazyConnect: true });
     expect(() => createHitTracker({ redis: prefixed })).toThrow(/keyPrefix/);
     prefixed.disconnect();
+  });
+
+  it('settles calls on a healthy master without waiting for a stuck one (no head-of-line)', async () => {
+    const hits = createHitTracker({ redis: client });
+    const masters = await cluster.masters();
+    // Two keys on different masters.
+    const slow = 'hol:slow';
+    const slowMaster = await cluster.masterForSlot(keySlot(slow));
+    let fast = '';
+    for (let i = 0; fast === ''; i++)
+      if ((await cluster.masterForSlot(keySlot(`hol:fast${i}`))) !== slowMaster)
+        fast = `hol:fast${i}`;
+    expect(masters.length).toBeGreaterThan(1);
+    await hits.getMany([slow, fast]);
+    let slowSettled = false;
+    slowMaster.freeze();
+    try {
+      // Asked in one turn, so they leave in one batch: one pipeline per master.
+      const stuck = hits.get(slow).finally(() => {
+        slowSettled = true;
+      });
+      const quick = hits.get(fast);
+      // Well under cluster-node-timeout (2 s): the frozen master is not failed over meanwhile.
+      const first = await Promise.race([
+        quick.then(() => 'healthy master answered'),
+        delay(1500).then(() => 'still waiting'),
+      ]);
+      expect(first).toBe('healthy master answered');
+      expect(await quick).toMatchObject({ hits: 2 });
+      expect(slowSettled).toBe(false);
+      slowMaster.thaw();
+      expect(await stuck).toMatchObject({ hits: 2 });
+    } finally {
+      slowMaster.thaw();
+    }
+    await hits.reset(slow);
+    await hits.reset(fast);
+    await hits.close();
   });
 
   // Last: it changes which node is master.
