@@ -1,3 +1,4 @@
+export { FLUSH_DEDUP_SECONDS } from './buffer.js';
 export {
   HitsClosedError,
   HitsConfigError,

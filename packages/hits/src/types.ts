@@ -58,9 +58,9 @@ export interface HitResult {
 export interface HitTrackerStats {
   /** Keys read or counted: one per `get`/`hit`/`peek`, one per key of `getMany`. */
   calls: number;
-  /** Buffered hits not yet confirmed written (0 without `buffer`). */
+  /** Buffered hits not yet confirmed written: pending, in flight or kept for a retry (0 without `buffer`). */
   pending: number;
-  /** Distinct keys with buffered hits (0 without `buffer`). */
+  /** Keys held in memory, pending or kept from failed flushes; at most `maxPendingKeys` (0 without `buffer`). */
   pendingKeys: number;
   /** Buffered flushes that wrote something. */
   flushes: number;
@@ -78,11 +78,19 @@ export interface HitOptions {
 
 /** Reads values and counts hits; see {@link createHitTracker}. */
 export interface HitTracker extends AsyncDisposable {
-  /** Read the value and count this hit, in one round trip. Missing keys give `value: null` and still count. */
+  /**
+   * Read the value and count this hit, in one round trip. Missing keys give `value: null` and
+   * still count. Buffered: the hit counts once the read succeeded (a rejected `get` did not count).
+   */
   get(key: string, options?: HitOptions): Promise<HitResult>;
   /** `get` for many keys, in the same order; one round trip per node touched. */
   getMany(keys: readonly string[], options?: HitOptions): Promise<HitResult[]>;
-  /** Count a hit without reading the value; resolves to the total hits. */
+  /**
+   * Count a hit without reading the value; resolves to the total hits. Buffered: counted in
+   * memory at once, and always resolves: if Redis cannot be read, with the last total this
+   * tracker returned for the key plus the hits counted since (only the unwritten hits for a key
+   * it never read).
+   */
   hit(key: string, options?: HitOptions): Promise<number>;
   /** Read the value and counts without counting. */
   peek(key: string): Promise<HitResult>;
@@ -98,7 +106,8 @@ export interface HitTracker extends AsyncDisposable {
   close(): Promise<void>;
   /**
    * `error`: buffered hits could not be written ({@link HitsFlushError}: kept for a retry, or
-   * counted in `stats().dropped`). Only emitted while a listener is registered.
+   * counted in `stats().dropped`; drops are merged into at most one event per flush interval).
+   * Only emitted while a listener is registered.
    */
   on(event: 'error', listener: (error: HitsError) => void): this;
   off(event: 'error', listener: (error: HitsError) => void): this;

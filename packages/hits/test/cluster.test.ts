@@ -7,7 +7,7 @@ import {
   type TcpProxy,
   waitFor,
 } from '@hitpool/testing';
-import type { Cluster, Redis } from 'ioredis';
+import { Cluster, type Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createHitTracker,
@@ -244,6 +244,46 @@ describe('a tracker on a 3-master Cluster', () => {
     expect(await hits.top(10)).toHaveLength(tricky.length);
     for (const key of tricky) await hits.reset(`b:${key}`);
     await hits.close();
+  });
+
+  it('buffered: a stuck master keeps its batches, the others are written, nothing counts twice', async () => {
+    const timed = new Cluster(cluster.startupNodes.slice(), {
+      redisOptions: { commandTimeout: 300 },
+    });
+    await timed.ping();
+    const hits = createHitTracker({
+      redis: timed,
+      buffer: { flushIntervalMs: 60_000 },
+      leaderboard: { key: 'once:board' },
+    });
+    const keys = tricky.map((key) => `once:${key}`);
+    for (const key of keys) for (let i = 0; i < 2; i++) await hits.hit(key);
+    const stuck = await cluster.masterForSlot(keySlot(keys[0] as string));
+    const onStuck: string[] = [];
+    for (const key of keys)
+      if ((await cluster.masterForSlot(keySlot(key))) === stuck) onStuck.push(key);
+    stuck.freeze();
+    try {
+      // Well under cluster-node-timeout (2 s): no failover meanwhile.
+      await expect(hits.flush()).rejects.toMatchObject({ code: 'HITS_FLUSH_FAILED' });
+    } finally {
+      stuck.thaw();
+    }
+    expect(hits.stats().pending).toBe(2 * onStuck.length);
+    // The stuck master runs the scripts it had received (the caller was told they failed)...
+    await waitFor(
+      'the late scripts',
+      async () => (await client.get(defaultHitKey(onStuck[0] as string))) === '2',
+    );
+    // ...and the next flush sends them again with their numbers: Redis skips them.
+    await hits.flush();
+    for (const key of keys) expect(await client.get(defaultHitKey(key))).toBe('2');
+    expect(await hits.top(10)).toHaveLength(keys.length);
+    expect((await hits.top(10)).every((entry) => entry.hits === 2)).toBe(true);
+    expect(hits.stats()).toMatchObject({ pending: 0, pendingKeys: 0, dropped: 0 });
+    for (const key of keys) await hits.reset(key);
+    await hits.close();
+    await timed.quit();
   });
 
   it("refuses at construction what mode 'atomic' cannot honour", () => {
