@@ -31,27 +31,52 @@ interface Guarded {
   status: string;
   stream?: unknown;
   prevCommandQueue?: { length: number; shift(): { command: GuardedCommand } | undefined } | null;
+  recoverFromFatalError: (commandError: unknown, error: unknown, options?: object) => void;
+  retryAttempts: number;
   on(event: string, listener: (...args: unknown[]) => void): unknown;
 }
 
+type Answer = (error: Error | null, value?: unknown) => void;
+
 /**
- * Start the `commandTimeoutMs` clock of a pipeline's commands when its first command is
- * issued. ioredis arms it only in `sendCommand`, and an auto-pipelined command waits unsent
- * while the previous pipeline of its connection is outstanding, so it could take up to twice
- * the timeout to reject. Callers of one pipeline are answered together (when its last command
- * settles), so its commands share one deadline: the first caller's.
+ * The callers' answer list ioredis keeps on an auto-pipeline (under a private symbol), or
+ * `null` for a pipeline made by hand. Read once per pipeline.
+ */
+function autoPipelineAnswers(pipeline: object): Answer[] | null {
+  for (const key of Object.getOwnPropertySymbols(pipeline)) {
+    if (key.description !== 'callbacks') continue;
+    const answers: unknown = (pipeline as Record<symbol, unknown>)[key];
+    return Array.isArray(answers) ? (answers as Answer[]) : null;
+  }
+  return null;
+}
+
+/**
+ * Make `commandTimeoutMs` a deadline from the call. ioredis starts a command's clock only in
+ * `sendCommand`, and an auto-pipelined command waits unsent while the previous pipeline of its
+ * connection is outstanding; it also answers the callers of an auto-pipeline only when the
+ * whole pipeline has settled. So a command could take up to twice the timeout to reject.
+ * Here every command's clock starts when it is queued, and a caller whose command times out is
+ * answered then (ioredis's later answer to that caller is a no-op; the command is never written).
  */
 function clockFromCall(target: Guarded, commandTimeoutMs: number): void {
   const makePipeline = target.pipeline;
   target.pipeline = function (this: unknown, ...args: unknown[]) {
     const pipeline = makePipeline.apply(this, args);
     const queue = pipeline.sendCommand;
-    let deadline = 0;
+    let answers: Answer[] | null | undefined;
     pipeline.sendCommand = function (this: unknown, command: GuardedCommand) {
-      const now = Date.now();
-      if (deadline === 0) deadline = now + commandTimeoutMs;
-      command.setTimeout(Math.max(1, deadline - now));
-      return queue.call(this, command);
+      command.setTimeout(commandTimeoutMs);
+      const queued = queue.call(this, command);
+      // ioredis pushes the caller's answer just before it queues the caller's command.
+      answers ??= autoPipelineAnswers(pipeline);
+      const answer = answers?.[answers.length - 1];
+      if (answer !== undefined) {
+        command.promise.then(undefined, (error: unknown) => {
+          if (isCommandTimeout(error)) answer(error as Error);
+        });
+      }
+      return queued;
     };
     return pipeline;
   };
@@ -72,13 +97,26 @@ function guardConnection(target: Guarded): void {
   target.sendCommand = function (this: unknown, command, stream, ...rest) {
     if (skipIfSettled(command, stream)) return command.promise;
     const reply = send.call(this, command, stream, ...rest);
-    if (!command.isSettled && (target.status === 'ready' || target.status === 'connect')) {
+    // Written on a ready connection (a stuck handshake is ioredis's own: see below).
+    if (!command.isSettled && target.status === 'ready') {
       const socket = target.stream;
       command.promise.then(undefined, (error: unknown) => {
         if (isCommandTimeout(error) && target.stream === socket) dropSocket(target);
       });
     }
     return reply;
+  };
+  // A handshake that timed out (the connection was replaced while the server is paused or
+  // stuck) says nothing about commands never sent: ioredis would reject them all with its
+  // "Command timed out" at once; they keep waiting for the next connection until their own
+  // deadline instead. The server answered the TCP connect, so this is not a failed reconnect
+  // either (maxRetriesPerRequest would flush them too). Other handshake errors (wrong
+  // password…) still fail them at once.
+  const recover = target.recoverFromFatalError;
+  target.recoverFromFatalError = function (this: unknown, commandError, error, options) {
+    if (!isCommandTimeout(error)) return recover.call(this, commandError, error, options);
+    target.retryAttempts = 0;
+    return recover.call(this, commandError, error, { ...options, offlineQueue: false });
   };
   target.on('close', () => {
     const queue = target.prevCommandQueue;

@@ -183,7 +183,9 @@ describe('faults (drill findings)', () => {
       const settled = await Promise.all(calls);
       for (const call of settled) {
         expect(call.error).toBeInstanceOf(Error);
-        // Before the fix the later calls took up to 2 × 300 ms.
+        // At the deadline from the call: before the fix the later calls took up to 2 × 300 ms.
+        expect(String(call.error)).toContain('Command timed out');
+        expect(call.ms).toBeGreaterThanOrEqual(290);
         expect(call.ms).toBeLessThan(300 + 150);
       }
       await waitFor('the pause to end and the client to serve', () =>
