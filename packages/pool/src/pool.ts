@@ -401,11 +401,16 @@ export class Pool implements RedisPool {
 
   // ---- growing and shrinking -------------------------------------------------------------
 
-  /** Open connections for waiters (and up to `min`), within `max`, unless backing off. */
+  /**
+   * Open connections for waiters (and up to `min`), within `max`, unless backing off. After a
+   * failed connect only one attempt at a time probes the server (a refused connect is no
+   * reason to open `max` sockets at once); the first success lifts that.
+   */
   #grow(): void {
     if (this.#closed || this.#retryTimer !== undefined) return;
     const { max, min } = this.#options;
     while (this.#all.size + this.#creating < max) {
+      if (this.#failures > 0 && this.#creating > 0) return;
       const wanted =
         this.#waiters.size > this.#creating + this.#cleaning ||
         this.#all.size + this.#creating < min;
@@ -433,6 +438,8 @@ export class Pool implements RedisPool {
         this.#events.emit('create', { pool: this.name, connectionId: id });
         this.#checkIn(connection);
         this.#resolveDrain();
+        // A probe after failures opened only this one: open the rest the waiters need now.
+        this.#grow();
       },
       (error: Error) => {
         this.#creating--;
@@ -455,6 +462,9 @@ export class Pool implements RedisPool {
           this.#clearWaitTimer();
           return;
         }
+        // One backoff timer for the pool: attempts that fail together (or a timer that replaced
+        // another) must not each schedule a retry, or the backoff turns into a connect storm.
+        if (this.#retryTimer !== undefined) return;
         this.#retryTimer = setTimeout(() => {
           this.#retryTimer = undefined;
           this.#grow();

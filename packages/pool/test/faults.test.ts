@@ -232,4 +232,44 @@ describe('faults (drill findings)', () => {
       await server.close();
     }
   });
+
+  it('F11: leases back off with one probe at a time during an outage and serve within 1 s of Redis returning', async () => {
+    const server = await startRedisServer();
+    const pool = createPool({ url: server.url, max: 10, acquireTimeoutMs: 1_000 });
+    pool.on('error', () => {});
+    try {
+      await pool.use((redis) => redis.ping());
+      await server.kill();
+      // 20 borrowers keep asking through a 2 s outage, as the restart drill's transactions do.
+      let stop = false;
+      let firstSuccess = 0;
+      const borrowers = Array.from({ length: 20 }, async () => {
+        while (!stop) {
+          const ok = await pool
+            .use((redis) => redis.ping())
+            .then(
+              () => true,
+              () => false,
+            );
+          if (ok && firstSuccess === 0) firstSuccess = performance.now();
+          await delay(10);
+        }
+      });
+      await delay(2_000);
+      const refusedDuringOutage = pool.stats().connectErrors;
+      await server.start();
+      const back = performance.now();
+      await waitFor('a lease after the restart', () => firstSuccess > 0, 5_000);
+      stop = true;
+      await Promise.all(borrowers);
+      // Backoff 50 ms doubling to 400 ms + jitter: about 8 attempts in 2 s. Before the fix every
+      // failed attempt scheduled its own retry of `max` connects: thousands.
+      expect(refusedDuringOutage).toBeLessThan(20);
+      expect(firstSuccess - back).toBeLessThan(1_000);
+      expect(pool.stats().size).toBeLessThanOrEqual(10);
+    } finally {
+      await pool.close({ timeoutMs: 200 });
+      await server.close();
+    }
+  });
 });
