@@ -1,4 +1,4 @@
-import type { RedisCluster, RedisServer } from '@hitpool/testing';
+import { type RedisCluster, type RedisServer, waitFor } from '@hitpool/testing';
 
 const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -7,18 +7,40 @@ export async function nodeId(node: RedisServer): Promise<string> {
   return (await node.cli('CLUSTER', 'MYID')).trim();
 }
 
-/** The running replica that follows `master` right now. */
-export async function replicaOf(cluster: RedisCluster, master: RedisServer): Promise<RedisServer> {
-  const masterId = await nodeId(master);
-  const lines = (await master.cli('CLUSTER', 'NODES')).trim().split('\n');
-  for (const line of lines) {
-    const [, address, flags, followed] = line.split(' ');
-    if (!flags?.includes('slave') || flags.includes('fail') || followed !== masterId) continue;
-    const port = Number(address?.split(':')[1]?.split('@')[0]);
-    const node = cluster.nodes.find((candidate) => candidate.port === port && candidate.running);
-    if (node) return node;
-  }
-  throw new Error(`no running replica follows the master on port ${master.port}`);
+/**
+ * The running replica that follows `master` right now, asked of the replicas
+ * themselves (`INFO replication`: `master_port` and `master_link_status:up`).
+ * The master's own `CLUSTER NODES` view of its replicas lags under load, so
+ * polls for up to `timeoutMs` (default 10 s) instead of failing at once.
+ */
+export async function replicaOf(
+  cluster: RedisCluster,
+  master: RedisServer,
+  timeoutMs = 10_000,
+): Promise<RedisServer> {
+  let found: RedisServer | undefined;
+  await waitFor(
+    `a running replica that follows the master on port ${master.port}`,
+    async () => {
+      for (const node of cluster.nodes) {
+        if (node === master || !node.running) continue;
+        const info = await node.cli('INFO', 'replication');
+        if (
+          info.includes('role:slave') &&
+          new RegExp(`master_port:${master.port}\\b`).test(info) &&
+          info.includes('master_link_status:up')
+        ) {
+          found = node;
+          return true;
+        }
+      }
+      return false;
+    },
+    timeoutMs,
+    100,
+  );
+  if (!found) throw new Error(`no running replica follows the master on port ${master.port}`);
+  return found;
 }
 
 /** Options for {@link migrateSlot}. */
