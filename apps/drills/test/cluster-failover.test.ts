@@ -2,12 +2,10 @@ import { createHitTracker } from '@hitpool/hits';
 import { createPool, type PoolStats } from '@hitpool/pool';
 import { type RedisCluster, randomPrefix, startRedisCluster, waitFor } from '@hitpool/testing';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
-import { replicaOf } from '../src/cluster-admin.js';
 import type { LedgerComparison } from '../src/counters.js';
 import { keyNames, readHits, readIntegers, seedKeys } from '../src/data.js';
 import { reportDrill } from '../src/figures.js';
 import { type LoadResult, runLoad, type ScenarioContext } from '../src/load.js';
-import { waitForReplicasInSync } from '../src/replication.js';
 import { watchUnhandled } from '../src/unhandled.js';
 import { createWorkload } from '../src/workload.js';
 import { CALLERS, correctnessFailures, DRILL_POOL, TRANSACTION_CALLERS } from './common.js';
@@ -17,15 +15,12 @@ let cluster: RedisCluster;
 beforeAll(async () => {
   cluster = await startRedisCluster({
     config: {
-      // No 5 s delay before a replica's first (diskless) sync.
-      'repl-diskless-sync-delay': 0,
       // With full coverage required (Redis's default) every master answers CLUSTERDOWN from the
       // moment the crash is detected until the replica is promoted (about 1 s here), so no
       // client could keep the other masters serving; turn it off to measure what the client does.
       'cluster-require-full-coverage': 'no',
     },
   });
-  await waitForReplicasInSync(cluster.nodes);
 });
 
 afterAll(async () => {
@@ -59,7 +54,8 @@ async function clusterDrill(
   poolStats: PoolStats;
   unhandled: number;
 }> {
-  await waitForReplicasInSync(cluster.nodes);
+  // The previous drill's failover or restart leaves a replica resyncing.
+  await cluster.waitForReplicas();
   const prefix = randomPrefix(label);
   const keys = keyNames(prefix, 50, prefix);
   const slot = await cluster.keySlot(keys[0] as string);
@@ -130,7 +126,7 @@ function bystanderFigures(load: LoadResult): Record<string, unknown> {
 it('Cluster planned failover (CLUSTER FAILOVER on a replica) loses nothing', async () => {
   const result = await clusterDrill('cluster-planned', (slot) => async ({ mark }) => {
     const master = await cluster.masterForSlot(slot);
-    const replica = await replicaOf(cluster, master);
+    const replica = await cluster.replicaOf(master);
     mark('failover');
     await cluster.failover(replica);
     mark('promoted');

@@ -2,11 +2,9 @@ import { createHitTracker } from '@hitpool/hits';
 import { createPool } from '@hitpool/pool';
 import { type RedisCluster, randomPrefix, startRedisCluster } from '@hitpool/testing';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
-import { migrateSlot } from '../src/cluster-admin.js';
 import { keyNames, readHits, readIntegers, seedKeys } from '../src/data.js';
 import { reportDrill } from '../src/figures.js';
 import { runLoad } from '../src/load.js';
-import { waitForReplicasInSync } from '../src/replication.js';
 import { watchUnhandled } from '../src/unhandled.js';
 import { createWorkload } from '../src/workload.js';
 import { CALLERS, DRILL_POOL, TRANSACTION_CALLERS } from './common.js';
@@ -14,9 +12,7 @@ import { CALLERS, DRILL_POOL, TRANSACTION_CALLERS } from './common.js';
 let cluster: RedisCluster;
 
 beforeAll(async () => {
-  // No 5 s delay before a replica's first (diskless) sync.
-  cluster = await startRedisCluster({ config: { 'repl-diskless-sync-delay': 0 } });
-  await waitForReplicasInSync(cluster.nodes);
+  cluster = await startRedisCluster();
 });
 
 afterAll(async () => {
@@ -55,7 +51,7 @@ it('resharding: the slot of the tracked keys moves twice under load', async () =
           const target = (await cluster.masters()).find((node) => node !== source);
           if (!target) throw new Error('no other master to move the slot to');
           const startedAt = elapsed();
-          const moved = await migrateSlot(cluster, slot, source, target);
+          const moved = await cluster.moveSlot(slot, source, target);
           moves.push({
             from: source.port,
             to: target.port,

@@ -5,7 +5,6 @@ import { afterAll, beforeAll, expect, inject, it } from 'vitest';
 import { keyNames, readHits, readIntegers, seedKeys } from '../src/data.js';
 import { reportDrill } from '../src/figures.js';
 import { runLoad } from '../src/load.js';
-import { waitForReplicasInSync } from '../src/replication.js';
 import { watchUnhandled } from '../src/unhandled.js';
 import { createWorkload } from '../src/workload.js';
 import { CALLERS, correctnessFailures, DRILL_POOL, TRANSACTION_CALLERS } from './common.js';
@@ -14,7 +13,6 @@ let group: RedisSentinelGroup;
 
 beforeAll(async () => {
   group = await startRedisSentinel();
-  await waitForReplicasInSync(group.dataNodes);
 });
 
 afterAll(async () => {

@@ -3,7 +3,8 @@ import { promisify } from 'node:util';
 import { Cluster, type ClusterOptions } from 'ioredis';
 import { redisBinaries } from './binaries.js';
 import { type RedisServer, startRedisServer } from './redis-server.js';
-import { waitFor } from './wait.js';
+import { findReplicaOf, REPLICATION_CONFIG, waitForReplicaLinks } from './replication.js';
+import { delay, waitFor } from './wait.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -13,8 +14,16 @@ export interface RedisClusterOptions {
   masters?: number;
   /** Replicas per master; default 1. */
   replicasPerMaster?: number;
-  /** Extra config flags for every node. */
+  /** Extra config flags for every node (`repl-diskless-sync-delay` is 0 unless set here). */
   config?: Readonly<Record<string, string | number>>;
+}
+
+/** Options for {@link RedisCluster.moveSlot}. */
+export interface MoveSlotOptions {
+  /** Keys moved per `MIGRATE`; default 10 (small batches keep the slot half-moved longer). */
+  batch?: number;
+  /** Pause between batches in ms; default 50. */
+  pauseMs?: number;
 }
 
 /** A Redis Cluster of real servers on loopback. */
@@ -34,6 +43,31 @@ export interface RedisCluster {
   failover(replica: RedisServer): Promise<void>;
   /** Resolves once every node reports `cluster_state:ok`. */
   waitUntilHealthy(timeoutMs?: number): Promise<void>;
+  /**
+   * Resolves once every running replica reports `master_link_status:up` (its
+   * full sync is done); default timeout 20000 ms. `startRedisCluster` already
+   * waits for this; call it again after a failover or restart.
+   */
+  waitForReplicas(timeoutMs?: number): Promise<void>;
+  /**
+   * The running replica of `master` with its link up, asked of the replicas
+   * (`INFO replication`); polls up to `timeoutMs` (default 10000 ms).
+   */
+  replicaOf(master: RedisServer, timeoutMs?: number): Promise<RedisServer>;
+  /** `CLUSTER MYID` of `node`. */
+  nodeId(node: RedisServer): Promise<string>;
+  /**
+   * Move `slot` from master `source` to master `target` the way
+   * `redis-cli --cluster reshard` does: SETSLOT IMPORTING/MIGRATING, `MIGRATE`
+   * in batches, then SETSLOT NODE on target, source and the other masters.
+   * Resolves with how many keys moved.
+   */
+  moveSlot(
+    slot: number,
+    source: RedisServer,
+    target: RedisServer,
+    options?: MoveSlotOptions,
+  ): Promise<number>;
   /** Stop every node and remove their dirs. */
   close(): Promise<void>;
 }
@@ -43,7 +77,10 @@ async function role(node: RedisServer): Promise<string> {
   return /role:(\w+)/.exec(info)?.[1] ?? 'unknown';
 }
 
-/** Start a Redis Cluster (default 3 masters + 3 replicas) and wait until it is healthy. */
+/**
+ * Start a Redis Cluster (default 3 masters + 3 replicas); resolves once every
+ * node reports `cluster_state:ok` and every replica has finished its first sync.
+ */
 export async function startRedisCluster(options: RedisClusterOptions = {}): Promise<RedisCluster> {
   const masters = options.masters ?? 3;
   const replicas = options.replicasPerMaster ?? 1;
@@ -61,6 +98,7 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
             'cluster-config-file': 'nodes.conf',
             'cluster-node-timeout': 2000,
             'cluster-replica-validity-factor': 0,
+            ...REPLICATION_CONFIG,
             ...options.config,
           },
         }),
@@ -134,10 +172,45 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
         100,
       );
     },
+    waitForReplicas: (timeoutMs) => waitForReplicaLinks(nodes, timeoutMs),
+    replicaOf: (master, timeoutMs) => findReplicaOf(nodes, master, timeoutMs),
+    nodeId: async (node) => (await node.cli('CLUSTER', 'MYID')).trim(),
+    async moveSlot(slot, source, target, moveOptions = {}) {
+      const batch = moveOptions.batch ?? 10;
+      const pauseMs = moveOptions.pauseMs ?? 50;
+      const sourceId = await cluster.nodeId(source);
+      const targetId = await cluster.nodeId(target);
+      const from = source.connect();
+      const to = target.connect();
+      let moved = 0;
+      try {
+        await to.cluster('SETSLOT', slot, 'IMPORTING', sourceId);
+        await from.cluster('SETSLOT', slot, 'MIGRATING', targetId);
+        for (;;) {
+          const keys = (await from.cluster('GETKEYSINSLOT', slot, batch)) as string[];
+          if (keys.length === 0) break;
+          await from.migrate(target.host, target.port, '', 0, 5_000, 'KEYS', ...keys);
+          moved += keys.length;
+          await delay(pauseMs);
+        }
+        // Target first, so the slot is never owned by no one (the order redis-cli uses).
+        await to.cluster('SETSLOT', slot, 'NODE', targetId);
+        await from.cluster('SETSLOT', slot, 'NODE', targetId);
+        for (const node of await cluster.masters()) {
+          if (node === source || node === target) continue;
+          await node.cli('CLUSTER', 'SETSLOT', String(slot), 'NODE', targetId);
+        }
+      } finally {
+        to.disconnect();
+        from.disconnect();
+      }
+      return moved;
+    },
     close,
   };
   try {
     await cluster.waitUntilHealthy();
+    await cluster.waitForReplicas();
   } catch (error) {
     await close();
     throw error;

@@ -97,14 +97,35 @@ describe('harness', () => {
     }
   });
 
-  it('forms a 3-master cluster that answers and is gone after close', async () => {
+  it('forms a 3-master cluster with synced replicas, finds replicas, moves a slot, and is gone after close', async () => {
     const cluster = await startRedisCluster();
     const client = cluster.connect();
     try {
-      expect(await cluster.masters()).toHaveLength(3);
+      const masters = await cluster.masters();
+      expect(masters).toHaveLength(3);
+      // Resolved only after every replica's first sync.
+      for (const node of cluster.nodes) {
+        if (masters.includes(node)) continue;
+        expect(await node.cli('INFO', 'replication')).toContain('master_link_status:up');
+      }
       await client.set('{slot}a', '1');
       expect(await client.get('{slot}a')).toBe('1');
       expect(await cluster.keySlot('name')).toBe(5798);
+
+      const slot = await cluster.keySlot('{slot}a');
+      const source = await cluster.masterForSlot(slot);
+      const replica = await cluster.replicaOf(source);
+      expect(masters).not.toContain(replica);
+      expect(await replica.cli('INFO', 'replication')).toMatch(
+        new RegExp(`^master_port:${source.port}\\s*$`, 'm'),
+      );
+
+      const target = masters.find((node) => node !== source);
+      if (!target) throw new Error('no other master');
+      expect(await cluster.moveSlot(slot, source, target)).toBe(1);
+      expect(await cluster.masterForSlot(slot)).toBe(target);
+      expect(await target.cli('GET', '{slot}a')).toBe('1\n');
+      expect(await client.get('{slot}a')).toBe('1');
     } finally {
       client.disconnect();
       await cluster.close();
@@ -121,6 +142,9 @@ describe('harness', () => {
     try {
       await client.set('k', 'v');
       const before = await group.currentMaster();
+      const replica = group.dataNodes.find((node) => node !== before);
+      // Resolved only after the replica's first sync.
+      expect(await replica?.cli('INFO', 'replication')).toContain('master_link_status:up');
       const after = await group.failover();
       expect(after.port).not.toBe(before.port);
     } finally {

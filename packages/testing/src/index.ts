@@ -1,5 +1,10 @@
 export { RedisBinaryMissingError, redisBinaries } from './binaries.js';
-export { type RedisCluster, type RedisClusterOptions, startRedisCluster } from './cluster.js';
+export {
+  type MoveSlotOptions,
+  type RedisCluster,
+  type RedisClusterOptions,
+  startRedisCluster,
+} from './cluster.js';
 export { randomPrefix } from './keys.js';
 export { freePort } from './ports.js';
 export {

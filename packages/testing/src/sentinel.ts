@@ -1,5 +1,6 @@
 import { Redis } from 'ioredis';
 import { type ClientOptions, type RedisServer, startRedisServer } from './redis-server.js';
+import { REPLICATION_CONFIG, waitForReplicaLinks } from './replication.js';
 import { waitFor } from './wait.js';
 
 /** Options for {@link startRedisSentinel}. */
@@ -30,10 +31,18 @@ export interface RedisSentinelGroup {
   failover(): Promise<RedisServer>;
   /** Resolves when the sentinels name a master other than `previous` (after a kill). */
   waitForNewMaster(previous: RedisServer, timeoutMs?: number): Promise<RedisServer>;
+  /**
+   * Resolves once every running replica reports `master_link_status:up`;
+   * default timeout 20000 ms. `startRedisSentinel` already waits for this.
+   */
+  waitForReplicas(timeoutMs?: number): Promise<void>;
   close(): Promise<void>;
 }
 
-/** Start 1 master, 1 replica and 3 sentinels on loopback; resolves once sentinels see both. */
+/**
+ * Start 1 master, 1 replica and 3 sentinels on loopback; resolves once every
+ * sentinel sees the replica and the others, and the replica has finished its first sync.
+ */
 export async function startRedisSentinel(
   options: RedisSentinelOptions = {},
 ): Promise<RedisSentinelGroup> {
@@ -43,9 +52,11 @@ export async function startRedisSentinel(
     await Promise.all(all.map((server) => server.close()));
   };
   try {
-    const master = await startRedisServer();
+    const master = await startRedisServer({ config: REPLICATION_CONFIG });
     all.push(master);
-    const replica = await startRedisServer({ config: { replicaof: `127.0.0.1 ${master.port}` } });
+    const replica = await startRedisServer({
+      config: { ...REPLICATION_CONFIG, replicaof: `127.0.0.1 ${master.port}` },
+    });
     all.push(replica);
     const dataNodes = [master, replica];
     const sentinels: RedisServer[] = [];
@@ -117,6 +128,7 @@ export async function startRedisSentinel(
         if (!next) throw new Error('no new master');
         return next;
       },
+      waitForReplicas: (timeoutMs) => waitForReplicaLinks(dataNodes, timeoutMs),
       close,
     };
     await waitFor(
@@ -138,6 +150,7 @@ export async function startRedisSentinel(
       20_000,
       100,
     );
+    await group.waitForReplicas();
     return group;
   } catch (error) {
     await close();

@@ -1,5 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import type { ViteUserConfig } from 'vitest/config';
+// Brings the ProvidedContext augmentation (typed `inject('redisUrl')`) to every package using the preset.
+import type {} from './global-setup.js';
 
 /**
  * The vitest settings every package shares: a real redis-server for the run
