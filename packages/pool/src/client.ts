@@ -129,6 +129,29 @@ function guardConnection(target: Guarded): void {
   });
 }
 
+/** What the pool touches of ioredis's Sentinel connector (private in ioredis 6). */
+interface SentinelConnectorParts {
+  failoverDetector?: { cleanup(): void } | undefined;
+}
+
+/**
+ * ioredis's Sentinel failover detector belongs to one connection but outlives its socket: it
+ * is replaced only when a new socket connects. Its `+switch-master` during the reconnect's
+ * master lookup (the old master is dead, the sentinels promote the replica meanwhile) aborts
+ * that lookup, and ioredis then ends the client for good: status "end", every later command
+ * "Connection is closed.", no retry. Once the socket is gone the reconnect asks the sentinels
+ * anyway, so the detector retires with its socket.
+ */
+function retireFailoverDetectorOnClose(client: Redis): void {
+  client.on('close', () => {
+    const connector = (client as unknown as { connector?: SentinelConnectorParts }).connector;
+    const detector = connector?.failoverDetector;
+    if (!connector || !detector) return;
+    connector.failoverDetector = undefined;
+    detector.cleanup();
+  });
+}
+
 /** The shared client and how to close it for good. */
 export interface SharedClient {
   readonly client: RedisConnection;
@@ -187,6 +210,7 @@ export function createSharedClient(
       autoResendUnfulfilledCommands: false,
     });
     guardConnection(client as unknown as Guarded);
+    if (options.redis.sentinels) retireFailoverDetectorOnClose(client);
   }
   clockFromCall(client as unknown as Guarded, options.commandTimeoutMs);
   client.on('error', (error: Error) => {
