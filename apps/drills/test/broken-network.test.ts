@@ -1,4 +1,3 @@
-import { createHitTracker } from '@hitpool/hits';
 import { createPool } from '@hitpool/pool';
 import {
   delay,
@@ -10,18 +9,17 @@ import {
   waitFor,
 } from '@hitpool/testing';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
-import { keyNames, readHits, readIntegers, seedKeys } from '../src/data.js';
+import { keyNames, seedKeys } from '../src/data.js';
 import { reportDrill } from '../src/figures.js';
 import { runLoad } from '../src/load.js';
-import { watchUnhandled } from '../src/unhandled.js';
-import { createWorkload } from '../src/workload.js';
 import {
   CALLERS,
-  correctnessFailures,
+  compareCounters,
   DRILL_POOL,
+  expectSettledAndCorrect,
   recoveryByCaller,
+  startDrillClients,
   TIMEOUT_TOLERANCE_MS,
-  TRANSACTION_CALLERS,
 } from './common.js';
 
 let server: RedisServer;
@@ -61,15 +59,11 @@ it.each(cases)('$name', async ({ name, fault }) => {
   await seedKeys(admin, keys);
 
   const pool = createPool({ url: `redis://127.0.0.1:${proxy.port}`, ...DRILL_POOL });
-  const tracker = createHitTracker({ redis: pool });
-  const workload = createWorkload({
-    tracker,
-    keys,
+  const { workload, unhandled, close } = startDrillClients(
     pool,
-    transactionCallers: TRANSACTION_CALLERS,
-    transactionKey: (caller) => `${prefix}tx:${caller}`,
-  });
-  const unhandled = watchUnhandled();
+    keys,
+    (caller) => `${prefix}tx:${caller}`,
+  );
   let openAfter = Number.NaN;
   try {
     const load = await runLoad({
@@ -97,12 +91,7 @@ it.each(cases)('$name', async ({ name, fault }) => {
       5_000,
     ).catch(() => {});
 
-    const readTracker = createHitTracker({ redis: admin });
-    const hits = workload.hits.compare(await readHits(readTracker, workload.hits.keys));
-    const transactions = workload.transactions.compare(
-      await readIntegers(admin, workload.transactions.keys),
-    );
-    await readTracker.close();
+    const { hits, transactions } = await compareCounters(workload, admin);
 
     reportDrill({
       drill: name,
@@ -118,11 +107,10 @@ it.each(cases)('$name', async ({ name, fault }) => {
       resultsFile: inject('drillResults'),
     });
 
-    expect(load.pending, 'calls left pending (a hung lease or command)').toBe(0);
+    expectSettledAndCorrect(load, 'calls left pending (a hung lease or command)');
     expect(load.maxLatencyMs).toBeLessThanOrEqual(
       DRILL_POOL.acquireTimeoutMs + DRILL_POOL.commandTimeoutMs + TIMEOUT_TOLERANCE_MS,
     );
-    expect(correctnessFailures(load.failures.counts)).toEqual([]);
     const recovery = recoveryByCaller(load, 'network healed');
     expect(recovery.main, 'hits.get after healing').toBeLessThanOrEqual(1_000);
     expect(recovery.tx, 'leases after healing').toBeLessThanOrEqual(1_000);
@@ -132,9 +120,7 @@ it.each(cases)('$name', async ({ name, fault }) => {
     expect(hits.lost).toBe(0);
     expect(transactions.lost).toBe(0);
   } finally {
-    unhandled.stop();
     admin.disconnect();
-    await tracker.close();
-    await pool.close({ timeoutMs: 1_000 });
+    await close();
   }
 });

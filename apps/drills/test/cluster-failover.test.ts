@@ -1,14 +1,17 @@
-import { createHitTracker } from '@hitpool/hits';
 import { createPool, type PoolStats } from '@hitpool/pool';
 import { type RedisCluster, randomPrefix, startRedisCluster, waitFor } from '@hitpool/testing';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
 import type { LedgerComparison } from '../src/counters.js';
-import { keyNames, readHits, readIntegers, seedKeys } from '../src/data.js';
+import { keyNames, seedKeys } from '../src/data.js';
 import { reportDrill } from '../src/figures.js';
 import { type LoadResult, runLoad, type ScenarioContext } from '../src/load.js';
-import { watchUnhandled } from '../src/unhandled.js';
-import { createWorkload } from '../src/workload.js';
-import { CALLERS, correctnessFailures, DRILL_POOL, TRANSACTION_CALLERS } from './common.js';
+import {
+  CALLERS,
+  compareCounters,
+  DRILL_POOL,
+  expectSettledAndCorrect,
+  startDrillClients,
+} from './common.js';
 
 let cluster: RedisCluster;
 
@@ -63,15 +66,11 @@ async function clusterDrill(
   const admin = cluster.connect();
   await seedKeys(admin, [...keys, other]);
   const pool = createPool({ cluster: { nodes: cluster.startupNodes.slice() }, ...DRILL_POOL });
-  const tracker = createHitTracker({ redis: pool });
-  const workload = createWorkload({
-    tracker,
-    keys,
+  const { tracker, workload, unhandled, close } = startDrillClients(
     pool,
-    transactionCallers: TRANSACTION_CALLERS,
-    transactionKey: (caller) => `${prefix}{${prefix}}tx:${caller}`,
-  });
-  const unhandled = watchUnhandled();
+    keys,
+    (caller) => `${prefix}{${prefix}}tx:${caller}`,
+  );
   try {
     let mainDone = () => {};
     const bystanderRun = runLoad({
@@ -93,12 +92,7 @@ async function clusterDrill(
     mainDone();
     const bystander = await bystanderRun;
     if (load.scenarioError) throw load.scenarioError;
-    const readTracker = createHitTracker({ redis: admin });
-    const hits = workload.hits.compare(await readHits(readTracker, workload.hits.keys));
-    const transactions = workload.transactions.compare(
-      await readIntegers(admin, workload.transactions.keys),
-    );
-    await readTracker.close();
+    const { hits, transactions } = await compareCounters(workload, admin);
     return {
       load,
       bystander,
@@ -108,10 +102,8 @@ async function clusterDrill(
       unhandled: unhandled.errors.length,
     };
   } finally {
-    unhandled.stop();
     admin.disconnect();
-    await tracker.close();
-    await pool.close({ timeoutMs: 1_000 });
+    await close();
   }
 }
 
@@ -143,8 +135,7 @@ it('Cluster planned failover (CLUSTER FAILOVER on a replica) loses nothing', asy
     },
     resultsFile: inject('drillResults'),
   });
-  expect(result.load.pending, 'calls left pending').toBe(0);
-  expect(correctnessFailures(result.load.failures.counts)).toEqual([]);
+  expectSettledAndCorrect(result.load);
   expect(result.hits.lost).toBe(0);
   expect(result.transactions.lost).toBe(0);
   expect(result.unhandled).toBe(0);
@@ -181,8 +172,7 @@ it('Cluster kill -9 of a master: the replica takes over, lost increments counted
     },
     resultsFile: inject('drillResults'),
   });
-  expect(result.load.pending, 'calls left pending').toBe(0);
-  expect(correctnessFailures(result.load.failures.counts)).toEqual([]);
+  expectSettledAndCorrect(result.load);
   expect(result.load.marks.promoted?.firstSuccessAfterMs).not.toBeNull();
   expect(result.unhandled).toBe(0);
   // The other masters keep serving: their callers never fail and never wait for the dead

@@ -1,4 +1,12 @@
+import { createHitTracker, type HitTracker } from '@hitpool/hits';
+import type { RedisPool } from '@hitpool/pool';
+import type { Cluster, Redis } from 'ioredis';
+import { expect } from 'vitest';
+import type { LedgerComparison } from '../src/counters.js';
+import { readHits, readIntegers } from '../src/data.js';
 import type { LoadResult } from '../src/load.js';
+import { type UnhandledWatch, watchUnhandled } from '../src/unhandled.js';
+import { createWorkload, type Workload } from '../src/workload.js';
 
 /**
  * Settings every drill shares. The issue asks for 200 concurrent callers; 20
@@ -42,4 +50,70 @@ export function recoveryByCaller(
 ): { main: number | undefined; tx: number | undefined } {
   const byLabel = load.marks[mark]?.firstSuccessAfterByLabelMs ?? {};
   return { main: byLabel.main, tx: byLabel.tx };
+}
+
+/** What a drill runs its load with; {@link DrillClients.close} releases it. */
+export interface DrillClients {
+  tracker: HitTracker;
+  workload: Workload;
+  unhandled: UnhandledWatch;
+  /** Stop the unhandled watch, close the tracker, then the pool (grace 1 s). */
+  close(): Promise<void>;
+}
+
+/**
+ * The standard drill set-up on `pool`: a tracker, the workload of {@link CALLERS}
+ * callers of which {@link TRANSACTION_CALLERS} run WATCH/MULTI on `transactionKey(caller)`,
+ * and a watch on unhandled rejections.
+ */
+export function startDrillClients(
+  pool: RedisPool,
+  keys: readonly string[],
+  transactionKey: (caller: number) => string,
+): DrillClients {
+  const tracker = createHitTracker({ redis: pool });
+  const workload = createWorkload({
+    tracker,
+    keys,
+    pool,
+    transactionCallers: TRANSACTION_CALLERS,
+    transactionKey,
+  });
+  const unhandled = watchUnhandled();
+  return {
+    tracker,
+    workload,
+    unhandled,
+    async close() {
+      unhandled.stop();
+      await tracker.close();
+      await pool.close({ timeoutMs: 1_000 });
+    },
+  };
+}
+
+/** Acknowledged hits and transaction increments versus what `reader`'s Redis holds now. */
+export async function compareCounters(
+  workload: Workload,
+  reader: Redis | Cluster,
+): Promise<{ hits: LedgerComparison; transactions: LedgerComparison }> {
+  const readTracker = createHitTracker({ redis: reader });
+  try {
+    const hits = workload.hits.compare(await readHits(readTracker, workload.hits.keys));
+    const transactions = workload.transactions.compare(
+      await readIntegers(reader, workload.transactions.keys),
+    );
+    return { hits, transactions };
+  } finally {
+    await readTracker.close();
+  }
+}
+
+/** Every call settled, and none failed with a reply meant for another command. */
+export function expectSettledAndCorrect(
+  load: LoadResult,
+  pendingMessage = 'calls left pending',
+): void {
+  expect(load.pending, pendingMessage).toBe(0);
+  expect(correctnessFailures(load.failures.counts)).toEqual([]);
 }

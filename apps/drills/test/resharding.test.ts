@@ -1,13 +1,10 @@
-import { createHitTracker } from '@hitpool/hits';
 import { createPool } from '@hitpool/pool';
 import { type RedisCluster, randomPrefix, startRedisCluster } from '@hitpool/testing';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
-import { keyNames, readHits, readIntegers, seedKeys } from '../src/data.js';
+import { keyNames, seedKeys } from '../src/data.js';
 import { reportDrill } from '../src/figures.js';
 import { runLoad } from '../src/load.js';
-import { watchUnhandled } from '../src/unhandled.js';
-import { createWorkload } from '../src/workload.js';
-import { CALLERS, DRILL_POOL, TRANSACTION_CALLERS } from './common.js';
+import { CALLERS, compareCounters, DRILL_POOL, startDrillClients } from './common.js';
 
 let cluster: RedisCluster;
 
@@ -28,15 +25,11 @@ it('resharding: the slot of the tracked keys moves twice under load', async () =
   await seedKeys(admin, keys);
 
   const pool = createPool({ cluster: { nodes: cluster.startupNodes.slice() }, ...DRILL_POOL });
-  const tracker = createHitTracker({ redis: pool });
-  const workload = createWorkload({
-    tracker,
-    keys,
+  const { workload, unhandled, close } = startDrillClients(
     pool,
-    transactionCallers: TRANSACTION_CALLERS,
-    transactionKey: (caller) => `${prefix}{${prefix}}tx:${caller}`,
-  });
-  const unhandled = watchUnhandled();
+    keys,
+    (caller) => `${prefix}{${prefix}}tx:${caller}`,
+  );
   const moves: Array<{ from: number; to: number; keys: number; ms: number }> = [];
   try {
     const load = await runLoad({
@@ -64,12 +57,7 @@ it('resharding: the slot of the tracked keys moves twice under load', async () =
     });
     if (load.scenarioError) throw load.scenarioError;
 
-    const readTracker = createHitTracker({ redis: admin });
-    const hits = workload.hits.compare(await readHits(readTracker, workload.hits.keys));
-    const transactions = workload.transactions.compare(
-      await readIntegers(admin, workload.transactions.keys),
-    );
-    await readTracker.close();
+    const { hits, transactions } = await compareCounters(workload, admin);
 
     reportDrill({
       drill: '4 Cluster resharding: slot moved twice',
@@ -92,9 +80,7 @@ it('resharding: the slot of the tracked keys moves twice under load', async () =
     expect(transactions).toMatchObject({ lost: 0, extra: 0 });
     expect(unhandled.errors).toEqual([]);
   } finally {
-    unhandled.stop();
     admin.disconnect();
-    await tracker.close();
-    await pool.close({ timeoutMs: 1_000 });
+    await close();
   }
 });

@@ -1,19 +1,17 @@
-import { createHitTracker } from '@hitpool/hits';
 import { createPool } from '@hitpool/pool';
 import { delay, type RedisServer, randomPrefix, startRedisServer, waitFor } from '@hitpool/testing';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
-import { keyNames, readHits, readIntegers, seedKeys } from '../src/data.js';
+import { keyNames, seedKeys } from '../src/data.js';
 import { reportDrill } from '../src/figures.js';
 import { runLoad } from '../src/load.js';
-import { watchUnhandled } from '../src/unhandled.js';
-import { createWorkload } from '../src/workload.js';
 import {
   CALLERS,
-  correctnessFailures,
+  compareCounters,
   DRILL_POOL,
+  expectSettledAndCorrect,
   recoveryByCaller,
+  startDrillClients,
   TIMEOUT_TOLERANCE_MS,
-  TRANSACTION_CALLERS,
 } from './common.js';
 
 let server: RedisServer;
@@ -36,15 +34,11 @@ it('restart: kill -9, back on the same port after 2 s', async () => {
   admin.disconnect();
 
   const pool = createPool({ url: server.url, ...DRILL_POOL });
-  const tracker = createHitTracker({ redis: pool });
-  const workload = createWorkload({
-    tracker,
-    keys,
+  const { workload, unhandled, close } = startDrillClients(
     pool,
-    transactionCallers: TRANSACTION_CALLERS,
-    transactionKey: (caller) => `${prefix}tx:${caller}`,
-  });
-  const unhandled = watchUnhandled();
+    keys,
+    (caller) => `${prefix}tx:${caller}`,
+  );
   let connectionsAfter = Number.NaN;
   try {
     const load = await runLoad({
@@ -75,12 +69,7 @@ it('restart: kill -9, back on the same port after 2 s', async () => {
     ).catch(() => {});
 
     const reader = server.connect();
-    const readTracker = createHitTracker({ redis: reader });
-    const hits = workload.hits.compare(await readHits(readTracker, workload.hits.keys));
-    const transactions = workload.transactions.compare(
-      await readIntegers(reader, workload.transactions.keys),
-    );
-    await readTracker.close();
+    const { hits, transactions } = await compareCounters(workload, reader);
     reader.disconnect();
 
     reportDrill({
@@ -97,11 +86,10 @@ it('restart: kill -9, back on the same port after 2 s', async () => {
       resultsFile: inject('drillResults'),
     });
 
-    expect(load.pending, 'calls left pending').toBe(0);
+    expectSettledAndCorrect(load);
     expect(load.maxLatencyMs).toBeLessThanOrEqual(
       DRILL_POOL.acquireTimeoutMs + DRILL_POOL.commandTimeoutMs + TIMEOUT_TOLERANCE_MS,
     );
-    expect(correctnessFailures(load.failures.counts)).toEqual([]);
     // Both the shared client (hits.get) and the leases serve again within 1 s.
     const recovery = recoveryByCaller(load, 'server back');
     expect(recovery.main, 'hits.get after the restart').toBeLessThanOrEqual(1_000);
@@ -112,8 +100,6 @@ it('restart: kill -9, back on the same port after 2 s', async () => {
     expect(hits.lost).toBe(0);
     expect(transactions.lost).toBe(0);
   } finally {
-    unhandled.stop();
-    await tracker.close();
-    await pool.close({ timeoutMs: 1_000 });
+    await close();
   }
 });

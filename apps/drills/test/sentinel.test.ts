@@ -1,13 +1,16 @@
-import { createHitTracker } from '@hitpool/hits';
 import { createPool } from '@hitpool/pool';
 import { type RedisSentinelGroup, randomPrefix, startRedisSentinel } from '@hitpool/testing';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
-import { keyNames, readHits, readIntegers, seedKeys } from '../src/data.js';
+import { keyNames, seedKeys } from '../src/data.js';
 import { reportDrill } from '../src/figures.js';
 import { runLoad } from '../src/load.js';
-import { watchUnhandled } from '../src/unhandled.js';
-import { createWorkload } from '../src/workload.js';
-import { CALLERS, correctnessFailures, DRILL_POOL, TRANSACTION_CALLERS } from './common.js';
+import {
+  CALLERS,
+  compareCounters,
+  DRILL_POOL,
+  expectSettledAndCorrect,
+  startDrillClients,
+} from './common.js';
 
 let group: RedisSentinelGroup;
 
@@ -32,15 +35,11 @@ it('Sentinel failover: kill -9 of the master', async () => {
     redis: { sentinels: group.sentinelAddresses.slice(), name: group.masterName },
     ...DRILL_POOL,
   });
-  const tracker = createHitTracker({ redis: pool });
-  const workload = createWorkload({
-    tracker,
-    keys,
+  const { tracker, workload, unhandled, close } = startDrillClients(
     pool,
-    transactionCallers: TRANSACTION_CALLERS,
-    transactionKey: (caller) => `${prefix}tx:${caller}`,
-  });
-  const unhandled = watchUnhandled();
+    keys,
+    (caller) => `${prefix}tx:${caller}`,
+  );
   const oldMaster = await group.currentMaster();
   let newMasterPort = 0;
   try {
@@ -68,12 +67,7 @@ it('Sentinel failover: kill -9 of the master', async () => {
     const afterwards = await tracker.get(keys[0] as string);
 
     const reader = group.connect();
-    const readTracker = createHitTracker({ redis: reader });
-    const hits = workload.hits.compare(await readHits(readTracker, workload.hits.keys));
-    const transactions = workload.transactions.compare(
-      await readIntegers(reader, workload.transactions.keys),
-    );
-    await readTracker.close();
+    const { hits, transactions } = await compareCounters(workload, reader);
     reader.disconnect();
 
     reportDrill({
@@ -93,15 +87,12 @@ it('Sentinel failover: kill -9 of the master', async () => {
       resultsFile: inject('drillResults'),
     });
 
-    expect(load.pending, 'calls left pending').toBe(0);
-    expect(correctnessFailures(load.failures.counts)).toEqual([]);
+    expectSettledAndCorrect(load);
     expect(leased).toEqual({ port: newMasterPort, role: 'master' });
     expect(afterwards.value).not.toBeNull();
     expect(load.marks.promoted?.firstSuccessAfterMs).not.toBeNull();
     expect(unhandled.errors).toEqual([]);
   } finally {
-    unhandled.stop();
-    await tracker.close();
-    await pool.close({ timeoutMs: 1_000 });
+    await close();
   }
 });

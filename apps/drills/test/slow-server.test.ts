@@ -1,18 +1,15 @@
-import { createHitTracker } from '@hitpool/hits';
 import { createPool } from '@hitpool/pool';
 import { delay, type RedisServer, randomPrefix, startRedisServer } from '@hitpool/testing';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
 import { keyNames, seedKeys } from '../src/data.js';
 import { reportDrill } from '../src/figures.js';
 import { runLoad } from '../src/load.js';
-import { watchUnhandled } from '../src/unhandled.js';
-import { createWorkload } from '../src/workload.js';
 import {
   CALLERS,
-  correctnessFailures,
+  expectSettledAndCorrect,
   recoveryByCaller,
+  startDrillClients,
   TIMEOUT_TOLERANCE_MS,
-  TRANSACTION_CALLERS,
 } from './common.js';
 
 /** Few leases and short timeouts, so waiters time out while the server is stuck. */
@@ -56,15 +53,11 @@ it.each(cases)('$name', async ({ name, stall }) => {
   admin.disconnect();
 
   const pool = createPool({ url: server.url, ...SLOW_POOL });
-  const tracker = createHitTracker({ redis: pool });
-  const workload = createWorkload({
-    tracker,
-    keys,
+  const { workload, unhandled, close } = startDrillClients(
     pool,
-    transactionCallers: TRANSACTION_CALLERS,
-    transactionKey: (caller) => `${prefix}tx:${caller}`,
-  });
-  const unhandled = watchUnhandled();
+    keys,
+    (caller) => `${prefix}tx:${caller}`,
+  );
   try {
     const load = await runLoad({
       callers: CALLERS,
@@ -108,8 +101,7 @@ it.each(cases)('$name', async ({ name, stall }) => {
       resultsFile: inject('drillResults'),
     });
 
-    expect(load.pending, 'calls left pending').toBe(0);
-    expect(correctnessFailures(load.failures.counts)).toEqual([]);
+    expectSettledAndCorrect(load);
     // Waiters give up at acquireTimeoutMs, never early, at most the tolerance late.
     expect(acquireTimeouts, 'some acquire timed out while the server was stuck').toBeDefined();
     expect(acquireTimeouts?.min).toBeGreaterThanOrEqual(SLOW_POOL.acquireTimeoutMs - 5);
@@ -129,8 +121,6 @@ it.each(cases)('$name', async ({ name, stall }) => {
     expect(recovery.tx, 'leases afterwards').toBeLessThanOrEqual(1_000);
     expect(unhandled.errors).toEqual([]);
   } finally {
-    unhandled.stop();
-    await tracker.close();
-    await pool.close({ timeoutMs: 1_000 });
+    await close();
   }
 });
