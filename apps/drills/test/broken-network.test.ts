@@ -11,9 +11,7 @@ import {
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
 import { keyNames, seedKeys } from '../src/data.js';
 import { reportDrill } from '../src/figures.js';
-import { runLoad } from '../src/load.js';
 import {
-  CALLERS,
   compareCounters,
   DRILL_POOL,
   expectSettledAndCorrect,
@@ -59,17 +57,14 @@ it.each(cases)('$name', async ({ name, fault }) => {
   await seedKeys(admin, keys);
 
   const pool = createPool({ url: `redis://127.0.0.1:${proxy.port}`, ...DRILL_POOL });
-  const { workload, unhandled, close } = startDrillClients(
+  const { workload, unhandled, runWorkload, close } = startDrillClients(
     pool,
     keys,
     (caller) => `${prefix}tx:${caller}`,
   );
   let openAfter = Number.NaN;
   try {
-    const load = await runLoad({
-      callers: CALLERS,
-      call: workload.call,
-      labelOf: workload.labelOf,
+    const load = await runWorkload({
       tailMs: 2_000,
       scenario: async ({ mark }) => {
         mark('fault');

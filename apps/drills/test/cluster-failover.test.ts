@@ -6,7 +6,6 @@ import { keyNames, seedKeys } from '../src/data.js';
 import { reportDrill } from '../src/figures.js';
 import { type LoadResult, runLoad, type ScenarioContext } from '../src/load.js';
 import {
-  CALLERS,
   compareCounters,
   DRILL_POOL,
   expectSettledAndCorrect,
@@ -66,7 +65,7 @@ async function clusterDrill(
   const admin = cluster.connect();
   await seedKeys(admin, [...keys, other]);
   const pool = createPool({ cluster: { nodes: cluster.startupNodes.slice() }, ...DRILL_POOL });
-  const { tracker, workload, unhandled, close } = startDrillClients(
+  const { tracker, workload, unhandled, runWorkload, close } = startDrillClients(
     pool,
     keys,
     (caller) => `${prefix}{${prefix}}tx:${caller}`,
@@ -81,10 +80,7 @@ async function clusterDrill(
       maxMs: 45_000,
       scenario: () => new Promise<void>((resolve) => (mainDone = resolve)),
     });
-    const load = await runLoad({
-      callers: CALLERS,
-      call: workload.call,
-      labelOf: workload.labelOf,
+    const load = await runWorkload({
       tailMs: 2_000,
       maxMs: 40_000,
       scenario: scenario(slot),

@@ -4,7 +4,7 @@ import type { Cluster, Redis } from 'ioredis';
 import { expect } from 'vitest';
 import type { LedgerComparison } from '../src/counters.js';
 import { readHits, readIntegers } from '../src/data.js';
-import type { LoadResult } from '../src/load.js';
+import { type LoadOptions, type LoadResult, runLoad } from '../src/load.js';
 import { type UnhandledWatch, watchUnhandled } from '../src/unhandled.js';
 import { createWorkload, type Workload } from '../src/workload.js';
 
@@ -57,6 +57,8 @@ export interface DrillClients {
   tracker: HitTracker;
   workload: Workload;
   unhandled: UnhandledWatch;
+  /** {@link runLoad} with {@link CALLERS} callers running the workload (`main` and `tx` labels). */
+  runWorkload(options: Omit<LoadOptions, 'callers' | 'call' | 'labelOf'>): Promise<LoadResult>;
   /** Stop the unhandled watch, close the tracker, then the pool (grace 1 s). */
   close(): Promise<void>;
 }
@@ -84,6 +86,8 @@ export function startDrillClients(
     tracker,
     workload,
     unhandled,
+    runWorkload: (options) =>
+      runLoad({ ...options, callers: CALLERS, call: workload.call, labelOf: workload.labelOf }),
     async close() {
       unhandled.stop();
       await tracker.close();

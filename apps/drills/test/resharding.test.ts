@@ -3,8 +3,7 @@ import { type RedisCluster, randomPrefix, startRedisCluster } from '@hitpool/tes
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
 import { keyNames, seedKeys } from '../src/data.js';
 import { reportDrill } from '../src/figures.js';
-import { runLoad } from '../src/load.js';
-import { CALLERS, compareCounters, DRILL_POOL, startDrillClients } from './common.js';
+import { compareCounters, DRILL_POOL, startDrillClients } from './common.js';
 
 let cluster: RedisCluster;
 
@@ -25,17 +24,14 @@ it('resharding: the slot of the tracked keys moves twice under load', async () =
   await seedKeys(admin, keys);
 
   const pool = createPool({ cluster: { nodes: cluster.startupNodes.slice() }, ...DRILL_POOL });
-  const { workload, unhandled, close } = startDrillClients(
+  const { workload, unhandled, runWorkload, close } = startDrillClients(
     pool,
     keys,
     (caller) => `${prefix}{${prefix}}tx:${caller}`,
   );
   const moves: Array<{ from: number; to: number; keys: number; ms: number }> = [];
   try {
-    const load = await runLoad({
-      callers: CALLERS,
-      call: workload.call,
-      labelOf: workload.labelOf,
+    const load = await runWorkload({
       tailMs: 1_500,
       maxMs: 40_000,
       scenario: async ({ mark, elapsed }) => {

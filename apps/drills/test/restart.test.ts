@@ -3,9 +3,7 @@ import { delay, type RedisServer, randomPrefix, startRedisServer, waitFor } from
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
 import { keyNames, seedKeys } from '../src/data.js';
 import { reportDrill } from '../src/figures.js';
-import { runLoad } from '../src/load.js';
 import {
-  CALLERS,
   compareCounters,
   DRILL_POOL,
   expectSettledAndCorrect,
@@ -34,17 +32,14 @@ it('restart: kill -9, back on the same port after 2 s', async () => {
   admin.disconnect();
 
   const pool = createPool({ url: server.url, ...DRILL_POOL });
-  const { workload, unhandled, close } = startDrillClients(
+  const { workload, unhandled, runWorkload, close } = startDrillClients(
     pool,
     keys,
     (caller) => `${prefix}tx:${caller}`,
   );
   let connectionsAfter = Number.NaN;
   try {
-    const load = await runLoad({
-      callers: CALLERS,
-      call: workload.call,
-      labelOf: workload.labelOf,
+    const load = await runWorkload({
       tailMs: 2_000,
       scenario: async ({ mark }) => {
         await server.kill();

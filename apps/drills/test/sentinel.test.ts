@@ -3,9 +3,7 @@ import { type RedisSentinelGroup, randomPrefix, startRedisSentinel } from '@hitp
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
 import { keyNames, seedKeys } from '../src/data.js';
 import { reportDrill } from '../src/figures.js';
-import { runLoad } from '../src/load.js';
 import {
-  CALLERS,
   compareCounters,
   DRILL_POOL,
   expectSettledAndCorrect,
@@ -35,7 +33,7 @@ it('Sentinel failover: kill -9 of the master', async () => {
     redis: { sentinels: group.sentinelAddresses.slice(), name: group.masterName },
     ...DRILL_POOL,
   });
-  const { tracker, workload, unhandled, close } = startDrillClients(
+  const { tracker, workload, unhandled, runWorkload, close } = startDrillClients(
     pool,
     keys,
     (caller) => `${prefix}tx:${caller}`,
@@ -43,10 +41,7 @@ it('Sentinel failover: kill -9 of the master', async () => {
   const oldMaster = await group.currentMaster();
   let newMasterPort = 0;
   try {
-    const load = await runLoad({
-      callers: CALLERS,
-      call: workload.call,
-      labelOf: workload.labelOf,
+    const load = await runWorkload({
       tailMs: 2_000,
       maxMs: 40_000,
       scenario: async ({ mark }) => {

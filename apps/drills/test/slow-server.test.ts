@@ -3,9 +3,7 @@ import { delay, type RedisServer, randomPrefix, startRedisServer } from '@hitpoo
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
 import { keyNames, seedKeys } from '../src/data.js';
 import { reportDrill } from '../src/figures.js';
-import { runLoad } from '../src/load.js';
 import {
-  CALLERS,
   expectSettledAndCorrect,
   recoveryByCaller,
   startDrillClients,
@@ -53,16 +51,13 @@ it.each(cases)('$name', async ({ name, stall }) => {
   admin.disconnect();
 
   const pool = createPool({ url: server.url, ...SLOW_POOL });
-  const { workload, unhandled, close } = startDrillClients(
+  const { unhandled, runWorkload, close } = startDrillClients(
     pool,
     keys,
     (caller) => `${prefix}tx:${caller}`,
   );
   try {
-    const load = await runLoad({
-      callers: CALLERS,
-      call: workload.call,
-      labelOf: workload.labelOf,
+    const load = await runWorkload({
       tailMs: 1_500,
       scenario: async ({ mark }) => {
         mark('stall');
