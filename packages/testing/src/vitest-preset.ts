@@ -14,5 +14,7 @@ export const redisTestConfig: ViteUserConfig = {
     hookTimeout: 60_000,
     teardownTimeout: 30_000,
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+    // The JSON report feeds the one-line summary that `pnpm test` ends with (scripts/test.mjs).
+    reporters: ['default', ['json', { outputFile: 'test-results/vitest.json' }]],
   },
 };
