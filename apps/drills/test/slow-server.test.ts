@@ -106,7 +106,12 @@ it.each(cases)('$name', async ({ name, stall }) => {
     // Commands on the shared client give up at commandTimeoutMs.
     expect(commandTimeouts.length, 'some hits.get timed out').toBeGreaterThan(0);
     for (const [code, range] of commandTimeouts) {
-      expect(range.min, code).toBeGreaterThanOrEqual(SLOW_POOL.commandTimeoutMs - 5);
+      // A command that times out drops its connection, and the pool at once fails the commands
+      // written after it on that socket (POOL_CONNECTION_LOST): their replies can never arrive, so
+      // they may end a few ms before their own deadline. Only timeouts proper are held to it.
+      if (code !== 'POOL_CONNECTION_LOST') {
+        expect(range.min, code).toBeGreaterThanOrEqual(SLOW_POOL.commandTimeoutMs - 5);
+      }
       expect(range.max, code).toBeLessThanOrEqual(
         SLOW_POOL.commandTimeoutMs + TIMEOUT_TOLERANCE_MS,
       );
