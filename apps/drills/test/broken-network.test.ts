@@ -14,8 +14,8 @@ import { reportDrill } from '../src/figures.js';
 import {
   compareCounters,
   DRILL_POOL,
+  expectBothServeAgainWithin,
   expectSettledAndCorrect,
-  recoveryByCaller,
   startDrillClients,
   TIMEOUT_TOLERANCE_MS,
 } from './common.js';
@@ -106,9 +106,7 @@ it.each(cases)('$name', async ({ name, fault }) => {
     expect(load.maxLatencyMs).toBeLessThanOrEqual(
       DRILL_POOL.acquireTimeoutMs + DRILL_POOL.commandTimeoutMs + TIMEOUT_TOLERANCE_MS,
     );
-    const recovery = recoveryByCaller(load, 'network healed');
-    expect(recovery.main, 'hits.get after healing').toBeLessThanOrEqual(1_000);
-    expect(recovery.tx, 'leases after healing').toBeLessThanOrEqual(1_000);
+    expectBothServeAgainWithin(load, 'network healed', 1_000);
     expect(openAfter).toBeLessThanOrEqual(bound);
     expect(unhandled.errors).toEqual([]);
     // Nothing acknowledged can be lost here: the server never went away.

@@ -44,12 +44,19 @@ export function correctnessFailures(counts: Readonly<Record<string, number>>): s
  * Milliseconds from `mark` to the first success of each kind of caller: `main`
  * (`hits.get` on the shared client) and `tx` (leases). Missing = never.
  */
-export function recoveryByCaller(
+function recoveryByCaller(
   load: LoadResult,
   mark: string,
 ): { main: number | undefined; tx: number | undefined } {
   const byLabel = load.marks[mark]?.firstSuccessAfterByLabelMs ?? {};
   return { main: byLabel.main, tx: byLabel.tx };
+}
+
+/** Both the shared client (`hits.get`) and the leases served again within `limitMs` of `mark`. */
+export function expectBothServeAgainWithin(load: LoadResult, mark: string, limitMs: number): void {
+  const recovery = recoveryByCaller(load, mark);
+  expect(recovery.main, `hits.get after "${mark}"`).toBeLessThanOrEqual(limitMs);
+  expect(recovery.tx, `leases after "${mark}"`).toBeLessThanOrEqual(limitMs);
 }
 
 /** What a drill runs its load with; {@link DrillClients.close} releases it. */

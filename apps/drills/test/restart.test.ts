@@ -6,8 +6,8 @@ import { reportDrill } from '../src/figures.js';
 import {
   compareCounters,
   DRILL_POOL,
+  expectBothServeAgainWithin,
   expectSettledAndCorrect,
-  recoveryByCaller,
   startDrillClients,
   TIMEOUT_TOLERANCE_MS,
 } from './common.js';
@@ -85,10 +85,7 @@ it('restart: kill -9, back on the same port after 2 s', async () => {
     expect(load.maxLatencyMs).toBeLessThanOrEqual(
       DRILL_POOL.acquireTimeoutMs + DRILL_POOL.commandTimeoutMs + TIMEOUT_TOLERANCE_MS,
     );
-    // Both the shared client (hits.get) and the leases serve again within 1 s.
-    const recovery = recoveryByCaller(load, 'server back');
-    expect(recovery.main, 'hits.get after the restart').toBeLessThanOrEqual(1_000);
-    expect(recovery.tx, 'leases after the restart').toBeLessThanOrEqual(1_000);
+    expectBothServeAgainWithin(load, 'server back', 1_000);
     expect(connectionsAfter).toBeLessThanOrEqual(bound);
     expect(unhandled.errors).toEqual([]);
     // appendfsync always: whatever the server acknowledged survived the kill.
