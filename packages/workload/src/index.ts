@@ -1,0 +1,37 @@
+export { type BenchEnvironment, benchEnvironment, environmentLine } from './environment.js';
+export { LatencyHistogram } from './histogram.js';
+export {
+  type Contender,
+  type ContenderResult,
+  type InterleaveOptions,
+  interleave,
+} from './interleave.js';
+export { distinctKeys, hotKey, type KeySource, zipfKeys } from './keys.js';
+export { type LoadOptions, type LoadResult, runLoad } from './load.js';
+export { presetValues, type SetTarget } from './preset.js';
+export { type Random, seededRandom } from './random.js';
+export {
+  callsPerSecondOf,
+  contenderTable,
+  formatNumber,
+  type Goal,
+  goal,
+  goalLine,
+  markdownTable,
+  type PeerColumn,
+  toJson,
+  writeJson,
+} from './report.js';
+export {
+  addSnapshots,
+  EMPTY_SNAPSHOT,
+  type InfoSource,
+  parseCommandStats,
+  parseCpuSeconds,
+  type ServerDelta,
+  type ServerSnapshot,
+  serverDelta,
+  serverSnapshot,
+  snapshotDifference,
+} from './server.js';
+export { type BenchSettings, benchSettings } from './settings.js';

@@ -1,0 +1,68 @@
+import { expect, it } from 'vitest';
+import { interleave } from './interleave.js';
+import { runLoad } from './load.js';
+import type { ServerSnapshot } from './server.js';
+
+const tick = () => new Promise((resolve) => setImmediate(resolve));
+
+it('runLoad counts successful calls and groups failures by message', async () => {
+  let n = 0;
+  const result = await runLoad({
+    callers: 4,
+    durationMs: 20,
+    call: async () => {
+      await tick();
+      if (++n % 3 === 0) throw new Error('every third');
+    },
+  });
+  const failed = result.errors.get('every third') ?? 0;
+  expect(result.calls).toBeGreaterThan(0);
+  expect(failed).toBeGreaterThan(0);
+  expect(result.calls + failed).toBe(n);
+  expect(result.callsPerSecond).toBeGreaterThan(0);
+  expect(result.p99Ms).toBeGreaterThanOrEqual(result.p50Ms);
+  expect(result.maxMs).toBeGreaterThanOrEqual(result.p99Ms);
+});
+
+it('runLoad stops a loop that never yields to timers (microtasks only)', async () => {
+  const result = await runLoad({ callers: 2, durationMs: 5, call: async () => undefined });
+  expect(result.calls).toBeGreaterThan(0);
+});
+
+it('interleave runs every contender once per round, round-robin, and sums server figures', async () => {
+  const order: string[] = [];
+  let executed = 0;
+  const snapshot = async (): Promise<ServerSnapshot> => ({
+    commands: { get: executed, info: 0 },
+    cpuSeconds: executed / 2_000_000,
+  });
+  const contender = (name: string) => ({
+    name,
+    call: async () => {
+      await tick();
+      executed += 2;
+    },
+    settle: async () => {
+      order.push(name);
+    },
+  });
+  const results = await interleave([contender('a'), contender('b')], {
+    rounds: 3,
+    roundMs: 5,
+    warmupMs: 0,
+    callers: 2,
+    snapshot,
+  });
+  expect(order).toEqual(['a', 'b', 'a', 'b', 'a', 'b']);
+  for (const result of results) {
+    expect(result.rounds).toHaveLength(3);
+    expect(result.rounds).toContain(result.median);
+    expect(result.minCallsPerSecond).toBeLessThanOrEqual(result.median.callsPerSecond);
+    expect(result.maxCallsPerSecond).toBeGreaterThanOrEqual(result.median.callsPerSecond);
+    // Two commands and 1 µs of CPU per call, attributed to the contender that made them.
+    expect(result.server?.commandsPerCall).toBe(2);
+    expect(result.server?.byCommand).toEqual({ get: 2 });
+    expect(result.server?.cpuMsPer1000Calls).toBeCloseTo(1, 6);
+  }
+  expect(results.map((r) => r.name)).toEqual(['a', 'b']);
+});
