@@ -1,12 +1,10 @@
 import { Cluster, Redis } from 'ioredis';
-import {
-  dropSocket,
-  type GuardedCommand,
-  isCommandTimeout,
-  leaseDeadline,
-} from './command-guard.js';
 import { SessionState } from './dirty.js';
 import type { ResolvedPoolOptions } from './options.js';
+import { dropSocket } from './transport/command.js';
+import { isCommandTimeout } from './transport/deadlines.js';
+import { queuedReplies } from './transport/ioredis-internals.js';
+import { interceptLeaseCommands } from './transport/lease-connection.js';
 import type { RedisConnection } from './types.js';
 
 /** A connection the pool owns, with the bookkeeping the pool needs. */
@@ -32,18 +30,13 @@ export interface PoolConnection {
   commandTimeoutMs: number;
 }
 
-type SendCommand = (command: GuardedCommand, ...rest: unknown[]) => unknown;
-
 /**
- * Route every command through the session first and give it the lease's reply deadline (one
- * wrapper per connection, installed after the handshake). A command that times out leaves
- * its reply, or a reply that never comes, in the connection's stream: the connection is closed
- * at once and never lent again.
+ * Route every command through the session first and give it the lease's reply deadline. A
+ * command that times out leaves its reply, or a reply that never comes, in the connection's
+ * stream: the connection is closed at once and never lent again.
  */
 function observeCommands(connection: PoolConnection): void {
   const { redis, session } = connection;
-  const target = redis as unknown as { sendCommand: SendCommand };
-  const send = target.sendCommand;
   const settled = () => {
     session.inFlight--;
   };
@@ -51,22 +44,19 @@ function observeCommands(connection: PoolConnection): void {
     session.inFlight--;
     if (!isCommandTimeout(error) || connection.broken) return;
     connection.broken = true;
-    if (connection.isCluster) redis.disconnect();
+    if (redis instanceof Cluster) redis.disconnect();
     else dropSocket(redis);
   };
-  target.sendCommand = function (this: unknown, command, ...rest) {
-    session.observe(command.name, command.args);
-    const deadline = leaseDeadline(command, connection.commandTimeoutMs);
-    if (deadline > 0) command.setTimeout(deadline);
-    const reply = send.call(this, command, ...rest);
+  interceptLeaseCommands(redis, {
+    commandTimeoutMs: () => connection.commandTimeoutMs,
+    observe: (name, args) => session.observe(name, args),
     // Counting replies still due tells release that a borrower walked away mid-command
     // (e.g. a BLPOP cut short), on Cluster leases too, where no single queue can be asked.
-    if (reply instanceof Promise) {
+    sent: (reply) => {
       session.inFlight++;
       reply.then(settled, failed);
-    }
-    return reply;
-  };
+    },
+  });
 }
 
 /**
@@ -89,9 +79,7 @@ function withNodeError(error: Error, nodeError: Error | undefined): Error {
  */
 export function pendingReplies(connection: PoolConnection): number {
   if (connection.session.inFlight > 0) return connection.session.inFlight;
-  const queue = (connection.redis as unknown as { commandQueue?: { length?: number } })
-    .commandQueue;
-  return typeof queue?.length === 'number' ? queue.length : 0;
+  return connection.redis instanceof Redis ? queuedReplies(connection.redis) : 0;
 }
 
 /** How long a new connection lives: `maxLifetimeMs` ± up to `lifetimeJitterMs`, uniformly. */

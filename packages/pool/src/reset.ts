@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import { type PoolConnection, pendingReplies } from './connection.js';
+import { protocolOf } from './transport/ioredis-internals.js';
 import type { RedisClientOptions } from './types.js';
 
 /**
@@ -17,7 +18,7 @@ export async function resetConnection(
   if (connection.isCluster || session.fatal || connection.broken) return false;
   if (pendingReplies(connection) > 0) return false;
   const redis = connection.redis as Redis;
-  const protocol = (redis as unknown as { condition?: { protocol?: number } }).condition?.protocol;
+  const protocol = protocolOf(redis);
   const auth: string[] = [];
   if (options.password) auth.push(options.username ?? 'default', options.password);
   try {

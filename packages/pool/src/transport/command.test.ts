@@ -1,10 +1,11 @@
 import { Command } from 'ioredis';
 import { describe, expect, it } from 'vitest';
-import { reconnectDelay } from './client.js';
-import { type GuardedCommand, leaseDeadline, skipIfSettled } from './command-guard.js';
+import { reconnectDelay } from '../client.js';
+import { leaseDeadline, skipSettled } from './command.js';
+import { type CommandInternals, commandInternals } from './ioredis-internals.js';
 
-function command(name: string, ...args: (string | number)[]): GuardedCommand {
-  return new Command(name, args) as unknown as GuardedCommand;
+function command(name: string, ...args: (string | number)[]): CommandInternals {
+  return commandInternals(new Command(name, args));
 }
 
 describe('leaseDeadline', () => {
@@ -32,17 +33,14 @@ describe('leaseDeadline', () => {
   });
 });
 
-describe('skipIfSettled', () => {
-  it('skips a settled command and still counts it in its pipeline', () => {
+describe('skipSettled', () => {
+  it('writes nothing for a skipped command but still counts it in its pipeline', async () => {
     const writes: string[] = [];
     const stream = { isPipeline: true, write: (data: string) => writes.push(data) };
-    const open = command('incr', 'k');
-    expect(skipIfSettled(open, stream)).toBe(false);
     const settled = command('incr', 'k');
-    settled.promise.catch(() => {});
     settled.reject(new Error('Command timed out'));
-    expect(skipIfSettled(settled, stream)).toBe(true);
-    expect(skipIfSettled(settled, undefined)).toBe(true);
+    await expect(skipSettled(settled, stream)).rejects.toThrow('Command timed out');
+    await expect(skipSettled(settled, undefined)).rejects.toThrow('Command timed out');
     expect(writes).toEqual(['']);
   });
 });

@@ -1,0 +1,42 @@
+import type { Cluster, Redis } from 'ioredis';
+import { skipSettled } from './command.js';
+import { type DeadlineWatch, expire, isPastDeadline, now, sweeper } from './deadlines.js';
+import { clusterInternals, DEADLINE } from './ioredis-internals.js';
+import { expireWaiting } from './queues.js';
+import { followRedirects } from './redirects.js';
+import { guardSharedConnection } from './shared-connection.js';
+
+/**
+ * Guard a shared Cluster client: each command's deadline starts at the Cluster (where commands
+ * wait while it discovers slots, before any node sees them), every node connection gets the
+ * shared-connection guard, and redirects follow the pool's policy within the deadline.
+ * `beforeSend` runs before each command is handed to ioredis.
+ */
+export function guardSharedCluster(
+  cluster: Cluster,
+  commandTimeoutMs: number,
+  beforeSend?: () => void,
+): void {
+  const target = clusterInternals(cluster);
+  const send = target.sendCommand;
+  const watch: DeadlineWatch = {
+    watched: false,
+    sweep: (at) => {
+      expireWaiting(target.offlineQueue, at);
+      return target.offlineQueue.length > 0;
+    },
+  };
+  target.sendCommand = function (this: unknown, command, stream, ...rest) {
+    if (command.isSettled) return skipSettled(command, stream);
+    if (command[DEADLINE] === undefined) command[DEADLINE] = now() + commandTimeoutMs;
+    else if (isPastDeadline(command)) {
+      expire(command);
+      return skipSettled(command, stream);
+    }
+    if (!watch.watched) sweeper.watch(watch);
+    beforeSend?.();
+    return send.call(this, command, stream, ...rest);
+  };
+  cluster.on('+node', (node: Redis) => guardSharedConnection(node, commandTimeoutMs));
+  followRedirects(cluster, commandTimeoutMs);
+}

@@ -1,0 +1,125 @@
+/**
+ * The interceptor of the shared client's connections (a standalone or Sentinel `Redis`, or each
+ * node of a `Cluster`): one wrapper of `sendCommand` per connection. See the pool README,
+ * "What commands promise across timeouts and reconnects".
+ */
+import type { Socket } from 'node:net';
+import type { Redis } from 'ioredis';
+import { PoolConnectionLostError } from '../errors.js';
+import { skipSettled } from './command.js';
+import {
+  type DeadlineWatch,
+  expire,
+  isCommandTimeout,
+  isPastDeadline,
+  now,
+  sweeper,
+} from './deadlines.js';
+import { DEADLINE, type RedisInternals, redisInternals } from './ioredis-internals.js';
+import { expireWaiting, firstExpiredWritten } from './queues.js';
+
+/** Entries of a command queue the sweep looks at (see {@link firstExpiredWritten}). */
+const HEAD_SCAN = 8;
+
+/** Sweep one shared connection: reports whether it still has commands outstanding. */
+function sweepConnection(target: RedisInternals, at: number): boolean {
+  const late = firstExpiredWritten(target.commandQueue, at, HEAD_SCAN);
+  if (late !== undefined) {
+    expire(late);
+    // Its reply (or, on a broken network, a reply that never comes) is still in the stream:
+    // every later reply would be matched to the wrong command. A handshake command that timed
+    // out is ioredis's own to recover from (see below).
+    if (target.status === 'ready') target.stream?.destroy();
+  }
+  expireWaiting(target.offlineQueue, at);
+  return target.commandQueue.length > 0 || target.offlineQueue.length > 0;
+}
+
+/**
+ * Guard one connection of the shared client:
+ * - every command gets a deadline `commandTimeoutMs` from the call (the process-wide sweeper
+ *   rejects it then), whether it is written at once or waits for a connection;
+ * - a command already answered (it timed out while waiting) is never written;
+ * - a command that timed out after it was written leaves its reply in the stream, so the
+ *   socket is dropped; ioredis reconnects with an empty queue;
+ * - commands written but unanswered when a socket drops reject at once with
+ *   `PoolConnectionLostError` instead of being written again (at-most-once);
+ * - commands of one turn of the event loop leave in one write: the socket is corked on the
+ *   first and uncorked on the next tick, which batches like ioredis's auto-pipelining without
+ *   its per-call pipeline, promise and callback.
+ *
+ * `beforeSend` runs before each command is handed to ioredis.
+ */
+export function guardSharedConnection(
+  redis: Redis,
+  commandTimeoutMs: number,
+  beforeSend?: () => void,
+): void {
+  const target = redisInternals(redis);
+  const send = target.sendCommand;
+  const watch: DeadlineWatch = { watched: false, sweep: (at) => sweepConnection(target, at) };
+  let corked: Socket | undefined;
+  const uncork = (): void => {
+    const socket = corked;
+    corked = undefined;
+    socket?.uncork();
+  };
+  target.sendCommand = function (this: unknown, command, stream, ...rest) {
+    if (command.isSettled) return skipSettled(command, stream);
+    const deadline = command[DEADLINE];
+    if (deadline === undefined) command[DEADLINE] = now() + commandTimeoutMs;
+    else if (isPastDeadline(command)) {
+      expire(command);
+      return skipSettled(command, stream);
+    }
+    if (!watch.watched) sweeper.watch(watch);
+    beforeSend?.();
+    if (corked === undefined && target.status === 'ready') {
+      const socket = target.stream;
+      if (socket !== undefined) {
+        corked = socket;
+        socket.cork();
+        process.nextTick(uncork);
+      }
+    }
+    return send.call(this, command, stream, ...rest);
+  };
+  // A handshake that timed out (the connection was replaced while the server is paused or
+  // stuck) says nothing about commands never sent: ioredis would reject them all at once; they
+  // keep waiting for the next connection until their own deadline instead. The server answered
+  // the TCP connect, so this is not a failed reconnect either (maxRetriesPerRequest would flush
+  // them too). Other handshake errors (wrong password…) still fail them at once.
+  const recover = target.recoverFromFatalError;
+  target.recoverFromFatalError = function (this: unknown, commandError, error, options) {
+    if (!isCommandTimeout(error)) return recover.call(this, commandError, error, options);
+    target.retryAttempts = 0;
+    return recover.call(this, commandError, error, { ...options, offlineQueue: false });
+  };
+  redis.on('close', () => {
+    const queue = target.prevCommandQueue;
+    if (!queue?.length) return;
+    target.prevCommandQueue = null;
+    const lost = new PoolConnectionLostError();
+    for (let item = queue.shift(); item; item = queue.shift()) {
+      if (!item.command.isSettled) item.command.reject(lost);
+    }
+  });
+}
+
+/**
+ * ioredis's Sentinel failover detector belongs to one connection but outlives its socket: it
+ * is replaced only when a new socket connects. Its `+switch-master` during the reconnect's
+ * master lookup (the old master is dead, the sentinels promote the replica meanwhile) aborts
+ * that lookup, and ioredis then ends the client for good: status "end", every later command
+ * "Connection is closed.", no retry. Once the socket is gone the reconnect asks the sentinels
+ * anyway, so the detector retires with its socket.
+ */
+export function retireFailoverDetectorOnClose(redis: Redis): void {
+  redis.on('close', () => {
+    const connector = redisInternals(redis).connector;
+    const detector = connector?.failoverDetector;
+    if (!connector || !detector) return;
+    connector.failoverDetector = undefined;
+    detector.cleanup();
+  });
+}
