@@ -1,166 +1,235 @@
 /**
- * Side-by-side benchmark: reading one key and counting the hit, 200 concurrent callers, one
- * process, one redis-server started by the harness. Run: `./pnpmw --filter @hitpool/hits bench`.
- * Rows run round-robin for ROUNDS rounds; the table shows each row's median round.
+ * `./pnpmw --filter @hitpool/hits bench`: reading one key and counting the hit, next to what a
+ * user would write instead, with 200 concurrent callers in one process against a redis-server
+ * (and a 3-master Cluster) started by the harness. Workloads: 10,000 distinct keys, Zipf(1) over
+ * 10,000 keys, one hot key; values of 100 bytes. Contenders run round-robin (BENCH_ROUNDS rounds
+ * of BENCH_ROUND_MS ms); each table row is the contender's median round, with the server's
+ * commands and CPU per call over all its rounds. Not a test: it prints ratios and goal lines.
+ * BENCH_JSON=path also writes every figure as JSON.
  */
-import { type RedisServer, startRedisServer } from '@hitpool/testing';
+import { createPool } from '@hitpool/pool';
+import { startRedisCluster, startRedisServer } from '@hitpool/testing';
+import {
+  type BenchEnvironment,
+  benchEnvironment,
+  benchSettings,
+  type ContenderResult,
+  callsPerSecondOf,
+  contenderTable,
+  distinctKeys,
+  environmentLine,
+  type Goal,
+  goal,
+  goalLine,
+  hotKey,
+  interleave,
+  type KeySource,
+  type PeerColumn,
+  presetValues,
+  serverSnapshot,
+  writeJson,
+  zipfKeys,
+} from '@hitpool/workload';
 import { Redis } from 'ioredis';
-import { createClient } from 'redis';
 import { createHitTracker, type HitTracker } from '../src/index.js';
+import { clusterContenders, NAMES, standaloneContenders } from './contenders.js';
 
 const CALLERS = 200;
-const ROUND_MS = Number(process.env.BENCH_ROUND_MS ?? 2000);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
-const KEY = 'bench:page';
+const KEY_COUNT = 10_000;
+const VALUE_BYTES = 100;
+const PREFIX = 'bench:item:';
+const HOT_KEY = 'bench:hot';
+const settings = benchSettings({ rounds: 5, roundMs: 1_000, warmupMs: 300 });
 
-interface Row {
-  name: string;
-  call: () => Promise<unknown>;
+interface Section {
+  title: string;
+  workload: 'distinct' | 'zipf' | 'hot';
+  topology: 'standalone' | 'cluster';
+  results: ContenderResult[];
 }
 
-interface Measure {
-  callsPerSecond: number;
-  p50: number;
-  p99: number;
-}
+const workloads: ReadonlyArray<{ workload: Section['workload']; keys: () => KeySource }> = [
+  { workload: 'distinct', keys: () => distinctKeys(KEY_COUNT, PREFIX) },
+  { workload: 'zipf', keys: () => zipfKeys(KEY_COUNT, 1, PREFIX, 42) },
+  { workload: 'hot', keys: () => hotKey(HOT_KEY) },
+];
 
-async function measure(call: () => Promise<unknown>, ms: number): Promise<Measure> {
-  const latencies: number[] = [];
-  let stop = false;
-  const caller = async () => {
-    while (!stop) {
-      const start = performance.now();
-      await call();
-      latencies.push(performance.now() - start);
-    }
-  };
-  const started = performance.now();
-  const timer = setTimeout(() => {
-    stop = true;
-  }, ms);
-  await Promise.all(Array.from({ length: CALLERS }, caller));
-  clearTimeout(timer);
-  const elapsed = performance.now() - started;
-  latencies.sort((a, b) => a - b);
-  const at = (q: number) =>
-    latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0;
-  return { callsPerSecond: (latencies.length / elapsed) * 1000, p50: at(0.5), p99: at(0.99) };
-}
+let environment: BenchEnvironment | undefined;
 
-function median(values: Measure[]): Measure {
-  const sorted = [...values].sort((a, b) => a.callsPerSecond - b.callsPerSecond);
-  return sorted[Math.floor(sorted.length / 2)] as Measure;
-}
+const progress = (round: number, name: string, result: { callsPerSecond: number }) =>
+  process.stderr.write(
+    `  round ${round + 1}/${settings.rounds} ${name}: ${Math.round(result.callsPerSecond).toLocaleString('en-US')} calls/s\n`,
+  );
 
-async function main(): Promise<void> {
-  const server: RedisServer = await startRedisServer();
-  const plain = new Redis({ port: server.port });
-  const auto = new Redis({ port: server.port, enableAutoPipelining: true });
-  const scripted = new Redis({ port: server.port, enableAutoPipelining: true });
-  scripted.defineCommand('getAndCount', {
-    numberOfKeys: 2,
-    lua: "return { redis.call('GET', KEYS[1]), redis.call('INCR', KEYS[2]) }",
-  });
-  const nodeRedis = createClient({ socket: { port: server.port, host: '127.0.0.1' } });
-  await nodeRedis.connect();
-  await plain.set(KEY, 'x'.repeat(100));
+const interleaveOptions = {
+  rounds: settings.rounds,
+  roundMs: settings.roundMs,
+  warmupMs: settings.warmupMs,
+  callers: CALLERS,
+  onRound: progress,
+};
 
+async function standalone(): Promise<Section[]> {
+  const server = await startRedisServer();
+  const admin = server.connect();
+  const peer = new Redis(server.url, { enableAutoPipelining: true });
+  const pool = createPool({ url: server.url });
   const trackers: HitTracker[] = [];
-  const tracker = (options: Omit<Parameters<typeof createHitTracker>[0], 'redis'>) => {
-    const created = createHitTracker({ redis: plain, ...options });
+  const tracker = (options: Parameters<typeof createHitTracker>[0]) => {
+    const created = createHitTracker(options);
     trackers.push(created);
     return created;
   };
-  const hits = tracker({});
-  const full = tracker({
-    windows: ['minute', 'hour', 'day'],
-    leaderboard: { key: 'bench:board' },
-    uniques: true,
-  });
-  const buffered = tracker({ buffer: { flushIntervalMs: 1000 } });
-  const atomic = tracker({ mode: 'atomic' });
-  const spreadKeys = Array.from({ length: 10_000 }, (_, i) => `bench:spread:${i}`);
-  let spread = 0;
-  let visitor = 0;
-
-  const rows: Row[] = [
-    {
-      name: '1. seed: pipeline().get().incr().exec() per call',
-      call: () => plain.pipeline().get(KEY).incr(`${KEY}_hit`).exec(),
-    },
-    {
-      name: '2a. ioredis auto-pipelined Promise.all([get, incr])',
-      call: () => Promise.all([auto.get(KEY), auto.incr(`${KEY}_hit`)]),
-    },
-    {
-      name: '2b. ioredis Lua script (defineCommand, EVALSHA)',
-      call: () =>
-        (
-          scripted as unknown as { getAndCount(a: string, b: string): Promise<unknown> }
-        ).getAndCount(KEY, `${KEY}_hit`),
-    },
-    {
-      name: '3. node-redis multi().get().incr().execAsPipeline()',
-      call: () => nodeRedis.multi().get(KEY).incr(`${KEY}_hit`).execAsPipeline(),
-    },
-    { name: '4. hits.get (default: pipeline mode)', call: () => hits.get(KEY) },
-    {
-      name: '5. hits.get + windows + leaderboard + uniques',
-      call: () => full.get(KEY, { visitor: `v${visitor++ % 1000}` }),
-    },
-    { name: '6. hits.get buffered', call: () => buffered.get(KEY) },
-    { name: '7. plain auto-pipelined GET, no counting (ceiling)', call: () => auto.get(KEY) },
-    { name: 'x. hits.get atomic mode', call: () => atomic.get(KEY) },
-    {
-      name: 'y. hits.get over 10k keys (little to coalesce)',
-      call: () => hits.get(spreadKeys[spread++ % spreadKeys.length] as string),
-    },
-    {
-      name: 'z. hits.get buffered over 10k keys',
-      call: () => buffered.get(spreadKeys[spread++ % spreadKeys.length] as string),
-    },
-  ];
-
-  const results = rows.map((): Measure[] => []);
-  for (const row of rows) await measure(row.call, 200); // warm-up
-  for (let round = 0; round < ROUNDS; round++)
-    for (const [i, row] of rows.entries())
-      (results[i] as Measure[]).push(await measure(row.call, ROUND_MS));
-
-  const table = rows.map((row, i) => ({ row, m: median(results[i] as Measure[]) }));
-  const base = (table[0] as (typeof table)[number]).m.callsPerSecond;
-  const byNumber = (prefix: string) =>
-    (table.find((entry) => entry.row.name.startsWith(prefix)) as (typeof table)[number]).m
-      .callsPerSecond;
-  console.log(
-    `\n${CALLERS} concurrent callers, one key, median of ${ROUNDS} rounds of ${ROUND_MS} ms, Node ${process.version}\n`,
-  );
-  console.log('| way | calls/s | p50 ms | p99 ms | × row 1 |');
-  console.log('|---|---:|---:|---:|---:|');
-  for (const { row, m } of table)
+  try {
+    environment = await benchEnvironment(admin);
+    console.log(`${environmentLine(environment)}\n`);
     console.log(
-      `| ${row.name} | ${Math.round(m.callsPerSecond).toLocaleString('en-US')} | ${m.p50.toFixed(2)} | ${m.p99.toFixed(2)} | ${(m.callsPerSecond / base).toFixed(2)} |`,
+      `${CALLERS} closed-loop callers; median of ${settings.rounds} interleaved rounds of ${settings.roundMs} ms per contender (${settings.warmupMs} ms warm-up each); values of ${VALUE_BYTES} bytes; peers on ioredis with enableAutoPipelining and no commandTimeout; commands/call and server CPU over all rounds of a contender.\n`,
     );
-  const goal = (text: string, ok: boolean) => console.log(`${ok ? 'met   ' : 'MISSED'} ${text}`);
-  console.log('');
-  goal(`(4) >= 2x (1): ${(byNumber('4.') / base).toFixed(2)}x`, byNumber('4.') >= 2 * base);
-  const handWritten = Math.max(byNumber('1.'), byNumber('2a.'), byNumber('2b.'), byNumber('3.'));
-  goal(
-    `(4) >= every hand-written row: ${(byNumber('4.') / handWritten).toFixed(2)}x the best`,
-    byNumber('4.') >= handWritten,
-  );
-  goal(`(5) >= (1): ${(byNumber('5.') / base).toFixed(2)}x`, byNumber('5.') >= base);
-  goal(
-    `(6) >= 0.8x (7): ${(byNumber('6.') / byNumber('7.')).toFixed(2)}x`,
-    byNumber('6.') >= 0.8 * byNumber('7.'),
-  );
-
-  for (const created of trackers) await created.close();
-  await plain.quit();
-  await auto.quit();
-  await scripted.quit();
-  await nodeRedis.quit();
-  await server.close();
+    await presetValues(peer, [...distinctKeys(KEY_COUNT, PREFIX).keys, HOT_KEY], VALUE_BYTES);
+    const clients = {
+      peer,
+      hitsPool: tracker({ redis: pool }),
+      hitsIoredis: tracker({ redis: peer }),
+      full: tracker({
+        redis: pool,
+        windows: ['minute', 'hour', 'day'],
+        uniques: true,
+        leaderboard: true,
+      }),
+      buffered: tracker({ redis: pool, buffer: {} }),
+      atomic: tracker({ redis: pool, mode: 'atomic' }),
+    };
+    const sections: Section[] = [];
+    for (const { workload, keys } of workloads) {
+      const title = keys().label;
+      process.stderr.write(`${title}\n`);
+      const contenders = standaloneContenders(clients, keys, workload === 'hot');
+      const results = await interleave(contenders, {
+        ...interleaveOptions,
+        snapshot: () => serverSnapshot(admin),
+      });
+      sections.push({ title, workload, topology: 'standalone', results });
+      const peers: PeerColumn[] = [
+        ...(workload === 'hot' ? [{ header: '× seed pipeline', name: NAMES.seed }] : []),
+        { header: '× Promise.all', name: NAMES.promiseAll },
+        { header: '× get only', name: NAMES.getOnly },
+      ];
+      console.log(`## ${title}\n\n${contenderTable(results, peers)}\n`);
+    }
+    return sections;
+  } finally {
+    for (const created of trackers) await created.close();
+    await pool.close();
+    await peer.quit();
+    await admin.quit();
+    await server.close();
+  }
 }
 
-await main();
+async function cluster(): Promise<Section> {
+  process.stderr.write('starting a 3-master Cluster\n');
+  const redisCluster = await startRedisCluster();
+  const masters = (await redisCluster.masters()).map((node) => node.connect());
+  const peer = redisCluster.connect({ enableAutoPipelining: true });
+  const pool = createPool({ cluster: { nodes: [...redisCluster.startupNodes] } });
+  const hitsPool = createHitTracker({ redis: pool });
+  const hitsIoredis = createHitTracker({ redis: peer });
+  try {
+    const keys = () => distinctKeys(KEY_COUNT, PREFIX);
+    await presetValues(peer, keys().keys, VALUE_BYTES);
+    const title = `Cluster (${masters.length} masters), ${keys().label}`;
+    process.stderr.write(`${title}\n`);
+    const results = await interleave(clusterContenders(peer, hitsPool, hitsIoredis, keys), {
+      ...interleaveOptions,
+      snapshot: () => serverSnapshot(masters),
+    });
+    console.log(
+      `## ${title}\n\nCommands and server CPU summed over the masters.\n\n${contenderTable(results, [{ header: '× hand-written', name: NAMES.clusterPromiseAll }])}\n`,
+    );
+    return { title, workload: 'distinct', topology: 'cluster', results };
+  } finally {
+    await hitsPool.close();
+    await hitsIoredis.close();
+    await pool.close();
+    await peer.quit();
+    for (const master of masters) await master.quit();
+    await redisCluster.close();
+  }
+}
+
+function goals(sections: readonly Section[]): Goal[] {
+  const rate = (workload: Section['workload'], topology: Section['topology'], name: string) => {
+    const section = sections.find((s) => s.workload === workload && s.topology === topology);
+    if (!section) throw new Error(`no ${topology} ${workload} section`);
+    return callsPerSecondOf(section.results, name);
+  };
+  const overIoredis = (workload: Section['workload'], baseline: number) =>
+    `tracker over a pool; over the ioredis client ${(rate(workload, 'standalone', NAMES.hitsIoredis) / baseline).toFixed(2)}×`;
+  const promiseAll = rate('distinct', 'standalone', NAMES.promiseAll);
+  const promiseAllZipf = rate('zipf', 'standalone', NAMES.promiseAll);
+  const clusterPeer = rate('distinct', 'cluster', NAMES.clusterPromiseAll);
+  const seed = rate('hot', 'standalone', NAMES.seed);
+  return [
+    goal(
+      'hits.get distinct ≥ 2× Promise.all([get, incr]) distinct',
+      rate('distinct', 'standalone', NAMES.hitsPool),
+      promiseAll,
+      2,
+      overIoredis('distinct', promiseAll),
+    ),
+    goal(
+      'hits.get Zipf ≥ 2× Promise.all Zipf',
+      rate('zipf', 'standalone', NAMES.hitsPool),
+      promiseAllZipf,
+      2,
+      overIoredis('zipf', promiseAllZipf),
+    ),
+    goal(
+      'windows+uniques+leaderboard distinct ≥ 1× Promise.all([get, incr]) distinct',
+      rate('distinct', 'standalone', NAMES.full),
+      promiseAll,
+      1,
+    ),
+    goal(
+      'buffered hits.get distinct ≥ 0.9× plain get distinct',
+      rate('distinct', 'standalone', NAMES.buffered),
+      rate('distinct', 'standalone', NAMES.getOnly),
+      0.9,
+    ),
+    goal(
+      'Cluster hits.get distinct ≥ 1.3× hand-written Cluster GET+INCR',
+      rate('distinct', 'cluster', NAMES.clusterHitsPool),
+      clusterPeer,
+      1.3,
+      `tracker over a pool; over the ioredis Cluster ${(rate('distinct', 'cluster', NAMES.clusterHitsIoredis) / clusterPeer).toFixed(2)}×`,
+    ),
+    goal(
+      'hot key hits.get ≥ 10× seed-style pipeline',
+      rate('hot', 'standalone', NAMES.hitsPool),
+      seed,
+      10,
+      overIoredis('hot', seed),
+    ),
+  ];
+}
+
+console.log('# @hitpool/hits benchmark\n');
+const sections = await standalone();
+sections.push(await cluster());
+const reached = goals(sections);
+console.log('## Goals\n');
+for (const g of reached) console.log(goalLine(g));
+if (settings.jsonPath) {
+  writeJson(settings.jsonPath, {
+    bench: '@hitpool/hits',
+    environment,
+    callers: CALLERS,
+    settings,
+    keyCount: KEY_COUNT,
+    valueBytes: VALUE_BYTES,
+    sections,
+    goals: reached,
+  });
+  process.stderr.write(`wrote ${settings.jsonPath}\n`);
+}

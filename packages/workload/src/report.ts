@@ -94,17 +94,26 @@ export interface Goal {
   ratio: number;
   target: number;
   met: boolean;
+  /** Printed after the ratio, e.g. a related figure that is not part of the goal. */
+  note?: string;
 }
 
 /** Compare `value / baseline` with `target`. */
-export function goal(text: string, value: number, baseline: number, target: number): Goal {
+export function goal(
+  text: string,
+  value: number,
+  baseline: number,
+  target: number,
+  note?: string,
+): Goal {
   const ratio = baseline > 0 ? value / baseline : 0;
-  return { text, ratio, target, met: ratio >= target };
+  return { text, ratio, target, met: ratio >= target, ...(note === undefined ? {} : { note }) };
 }
 
-/** `met    <text>: 2.31× (goal ≥ 2×)` or `MISSED <text>: …`. */
+/** `met    <text>: 2.31× (goal ≥ 2×)` or `MISSED <text>: …`, then the note if any. */
 export function goalLine(g: Goal): string {
-  return `${g.met ? 'met   ' : 'MISSED'} ${g.text}: ${formatNumber(g.ratio, 2)}× (goal ≥ ${g.target}×)`;
+  const line = `${g.met ? 'met   ' : 'MISSED'} ${g.text}: ${formatNumber(g.ratio, 2)}× (goal ≥ ${g.target}×)`;
+  return g.note === undefined ? line : `${line}; ${g.note}`;
 }
 
 /** JSON text of `value`, with every `Map` written as an object. */

@@ -1,0 +1,54 @@
+import { expect, it } from 'vitest';
+import type { ContenderResult } from './interleave.js';
+import type { LoadResult } from './load.js';
+import { contenderTable, goal, goalLine, toJson } from './report.js';
+
+const round = (callsPerSecond: number, errors: Array<[string, number]> = []): LoadResult => ({
+  calls: callsPerSecond,
+  elapsedMs: 1000,
+  callsPerSecond,
+  p50Ms: 1,
+  p99Ms: 2,
+  maxMs: 3,
+  errors: new Map(errors),
+});
+
+const result = (name: string, rates: number[], errors: Array<[string, number]> = []) => {
+  const rounds = rates.map((rate) => round(rate, errors));
+  return {
+    name,
+    median: rounds[Math.floor(rounds.length / 2)],
+    minCallsPerSecond: Math.min(...rates),
+    maxCallsPerSecond: Math.max(...rates),
+    rounds,
+  } as ContenderResult;
+};
+
+it('goal lines say met or MISSED with the ratio and the target', () => {
+  expect(goalLine(goal('a ≥ 2× b', 300, 100, 2))).toBe('met    a ≥ 2× b: 3.00× (goal ≥ 2×)');
+  expect(goalLine(goal('a ≥ 2× b', 150, 100, 2, 'note'))).toBe(
+    'MISSED a ≥ 2× b: 1.50× (goal ≥ 2×); note',
+  );
+  expect(goal('x', 1, 0, 1).met).toBe(false);
+});
+
+it('tables ratios to the named peers and lists errors by message', () => {
+  const text = contenderTable(
+    [result('peer', [90, 100, 110]), result('other', [200, 210, 250], [['boom', 2]])],
+    [{ header: '× peer', name: 'peer' }],
+  );
+  const lines = text.split('\n');
+  expect(lines[0]).toBe(
+    '| contender | calls/s (median) | min–max | p50 ms | p99 ms | × peer | commands/call | server CPU ms/1k calls | errors |',
+  );
+  expect(lines[2]).toBe('| peer | 100 | 90–110 | 1.00 | 2.00 | 1.00× | – | – | 0 |');
+  expect(lines[3]).toBe('| other | 210 | 200–250 | 1.00 | 2.00 | 2.10× | – | – | 6 |');
+  expect(text).toContain('- other: 6 × boom');
+  expect(() => contenderTable([result('a', [1])], [{ header: 'x', name: 'missing' }])).toThrow(
+    /no contender named "missing"/,
+  );
+});
+
+it('writes Maps as objects in JSON', () => {
+  expect(JSON.parse(toJson({ errors: new Map([['boom', 2]]) }))).toEqual({ errors: { boom: 2 } });
+});
