@@ -1,7 +1,20 @@
-// `pnpm --filter @hitpool/pool bench`: side-by-side figures against one real redis-server
-// started by the harness. Not a test: nothing here passes or fails, it prints a table.
-import { cpus, loadavg } from 'node:os';
+// `./pnpmw --filter @hitpool/pool bench`: side-by-side figures against one real redis-server
+// started by the harness. Not a test: nothing here passes or fails, it prints tables, ratios
+// and goal lines. BENCH_ROUNDS, BENCH_ROUND_MS and BENCH_WARMUP_MS change the interleaved
+// sections; BENCH_JSON=path also writes every figure as JSON.
 import { startRedisServer } from '@hitpool/testing';
+import {
+  benchEnvironment,
+  benchSettings,
+  callsPerSecondOf,
+  contenderTable,
+  environmentLine,
+  formatNumber as fmt,
+  goal,
+  goalLine,
+  markdownTable,
+  writeJson,
+} from '@hitpool/workload';
 import {
   type ClassicResult,
   clientContender,
@@ -17,27 +30,23 @@ import {
   measureLeases,
   tarnContender,
 } from './lease-overhead.js';
+import { measureRealistic, REALISTIC_NAMES } from './realistic.js';
 
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
-const ROUND_MS = Number(process.env.BENCH_ROUND_MS ?? 1_000);
+const settings = benchSettings({ rounds: 5, roundMs: 1_000, warmupMs: 300 });
+const { rounds: ROUNDS, roundMs: ROUND_MS } = settings;
+const CALLERS = 200;
+const VALUE_BYTES = 100;
 
-const fmt = (n: number, digits = 0): string =>
-  n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 const median = (values: number[]): number => {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)] ?? 0;
 };
 
-function table(header: string[], rows: string[][]): string {
-  const lines = [header, header.map(() => '---'), ...rows].map((row) => `| ${row.join(' | ')} |`);
-  return lines.join('\n');
-}
-
 const server = await startRedisServer();
+const admin = server.connect();
 try {
-  console.log(
-    `# @hitpool/pool benchmark — Node ${process.version}, ${cpus().length} CPUs, redis-server ${(await server.cli('INFO', 'server')).match(/redis_version:(\S+)/)?.[1]} (harness, loopback), load average ${loadavg()[0]?.toFixed(1)} at start, ${new Date().toISOString()}\n`,
-  );
+  const environment = await benchEnvironment(admin);
+  console.log(`# @hitpool/pool benchmark\n\n${environmentLine(environment)}\n`);
 
   // 1. Lease overhead: rounds interleaved so background noise hits every contender alike.
   const contenders = [
@@ -57,22 +66,47 @@ try {
   console.log(
     `## Lease overhead: acquire+release, ${leaseSetup.borrowers} concurrent borrowers, ${leaseSetup.resources} connections, no I/O (median of ${ROUNDS} × ${ROUND_MS} ms)\n`,
   );
+  const leaseOverhead = contenders.map((c) => {
+    const values = rates.get(c.name) ?? [];
+    return { name: c.name, median: median(values), rounds: values };
+  });
   console.log(
-    table(
+    markdownTable(
       ['pool', 'acquire+release/s', 'min–max of rounds', 'vs generic-pool'],
-      contenders.map((c) => {
-        const values = rates.get(c.name) ?? [];
-        return [
-          c.name,
-          fmt(median(values)),
-          `${fmt(Math.min(...values))}–${fmt(Math.max(...values))}`,
-          `${fmt(median(values) / baseline, 2)}×`,
-        ];
-      }),
+      leaseOverhead.map(({ name, median: rate, rounds }) => [
+        name,
+        fmt(rate),
+        `${fmt(Math.min(...rounds))}–${fmt(Math.max(...rounds))}`,
+        `${fmt(rate / baseline, 2)}×`,
+      ]),
     ),
   );
 
-  // 2. The classic scenario: 200 concurrent callers each reading one key.
+  // 2. Realistic: 200 callers reading 10,000 distinct keys, Zipf(1) over them, one hot key.
+  console.log(
+    `\n## pool.client next to plain ioredis: ${CALLERS} closed-loop callers, GET of ${VALUE_BYTES}-byte values; median of ${ROUNDS} interleaved rounds of ${ROUND_MS} ms (${settings.warmupMs} ms warm-up each); commands/call and server CPU over all rounds of a contender\n`,
+  );
+  const realistic = await measureRealistic(
+    server.url,
+    admin,
+    {
+      rounds: ROUNDS,
+      roundMs: ROUND_MS,
+      warmupMs: settings.warmupMs,
+      callers: CALLERS,
+      onRound: (round, name, result) =>
+        process.stderr.write(
+          `  round ${round + 1}/${ROUNDS} ${name}: ${fmt(result.callsPerSecond)} calls/s\n`,
+        ),
+    },
+    VALUE_BYTES,
+    (section) =>
+      console.log(
+        `### ${section.title}\n\n${contenderTable(section.results, [{ header: '× ioredis get', name: REALISTIC_NAMES.ioredis }])}\n`,
+      ),
+  );
+
+  // 3. The classic scenario: 200 concurrent callers each reading one key.
   const key = 'bench:classic';
   await server.cli('SET', key, 'hello');
   const CLASSIC_ROUNDS = 3;
@@ -91,7 +125,7 @@ try {
     }
   }
   for (const contender of pooled) await contender.close();
-  const results = [
+  const classic = [
     perCallRow,
     ...pooled.map((contender) => {
       const runs = [...(rounds.get(contender.name) ?? [])].sort(
@@ -106,12 +140,12 @@ try {
       };
     }),
   ];
-  const perCall = results[0]?.callsPerSecond ?? 1;
+  const perCall = classic[0]?.callsPerSecond ?? 1;
   console.log(
-    `\n## 200 concurrent callers each reading one key (GET); pooled rows: median of ${CLASSIC_ROUNDS} interleaved rounds of 30,000 calls\n`,
+    `## 200 concurrent callers each reading one key (GET); pooled rows: median of ${CLASSIC_ROUNDS} interleaved rounds of 30,000 calls\n`,
   );
   console.log(
-    table(
+    markdownTable(
       [
         'way',
         'calls',
@@ -122,7 +156,7 @@ try {
         'peak server connections',
         'errors',
       ],
-      results.map((r) => [
+      classic.map((r) => [
         r.name,
         fmt(r.calls),
         fmt(r.callsPerSecond),
@@ -134,6 +168,34 @@ try {
       ]),
     ),
   );
+
+  const distinct = realistic.find((section) => section.workload === 'distinct')?.results ?? [];
+  const goals = [
+    goal(
+      'pool.client.get distinct ≥ 0.95× plain ioredis get distinct',
+      callsPerSecondOf(distinct, REALISTIC_NAMES.pool),
+      callsPerSecondOf(distinct, REALISTIC_NAMES.ioredis),
+      0.95,
+    ),
+  ];
+  console.log('\n## Goals\n');
+  for (const g of goals) console.log(goalLine(g));
+
+  if (settings.jsonPath) {
+    writeJson(settings.jsonPath, {
+      bench: '@hitpool/pool',
+      environment,
+      settings,
+      callers: CALLERS,
+      valueBytes: VALUE_BYTES,
+      leaseOverhead: { ...leaseSetup, contenders: leaseOverhead },
+      realistic,
+      classic,
+      goals,
+    });
+    process.stderr.write(`wrote ${settings.jsonPath}\n`);
+  }
 } finally {
+  await admin.quit();
   await server.close();
 }
