@@ -24,6 +24,21 @@ it('runLoad counts successful calls and groups failures by message', async () =>
   expect(result.maxMs).toBeGreaterThanOrEqual(result.p99Ms);
 });
 
+it('runLoad groups failures with errorGroup when given', async () => {
+  const result = await runLoad({
+    callers: 2,
+    durationMs: 5,
+    call: async () => {
+      await tick();
+      throw new Error('connect ECONNREFUSED 127.0.0.1:1234');
+    },
+    errorGroup: (error) => String((error as Error).message).replace(/:\d+$/, ':<port>'),
+  });
+  expect([...result.errors.keys()]).toEqual(['connect ECONNREFUSED 127.0.0.1:<port>']);
+  expect(result.calls).toBe(0);
+  expect(result.p50Ms).toBe(0);
+});
+
 it('runLoad stops a loop that never yields to timers (microtasks only)', async () => {
   const result = await runLoad({ callers: 2, durationMs: 5, call: async () => undefined });
   expect(result.calls).toBeGreaterThan(0);

@@ -15,6 +15,8 @@ export interface LoadOptions {
   progressMs?: number;
   /** Stops the callers early. */
   signal?: AbortSignal;
+  /** The group a failure is counted under; default its message, cut to 160 characters. */
+  errorGroup?: (error: unknown) => string;
 }
 
 /** What one {@link runLoad} produced. */
@@ -30,11 +32,11 @@ export interface LoadResult {
   p99Ms: number;
   /** Slowest successful call, ms (exact). */
   maxMs: number;
-  /** Failed calls by error message (messages cut to 160 characters). */
+  /** Failed calls by error message (or by `errorGroup`). */
   errors: Map<string, number>;
 }
 
-function messageOf(error: unknown): string {
+function defaultErrorGroup(error: unknown): string {
   return (error instanceof Error ? error.message : String(error)).slice(0, 160);
 }
 
@@ -51,6 +53,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const start = performance.now();
   const end = start + durationMs;
   const progress = options.onProgress;
+  const errorGroup = options.errorGroup ?? defaultErrorGroup;
   const timer = progress
     ? setInterval(
         () => progress(histogram.count, Math.min(1, (performance.now() - start) / durationMs)),
@@ -67,7 +70,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
         histogram.record(t1 - t0);
         t0 = t1;
       } catch (error) {
-        const message = messageOf(error);
+        const message = errorGroup(error);
         errors.set(message, (errors.get(message) ?? 0) + 1);
         // A call failing at once would spin; yield so timers and I/O still run.
         await new Promise((resolve) => setImmediate(resolve));

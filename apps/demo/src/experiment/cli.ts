@@ -1,6 +1,7 @@
 import { RedisNotFoundError, selectRedis } from '../redis/select.js';
 import { parseExperimentArgs, USAGE, UsageError } from './args.js';
 import { runExperiment } from './experiment.js';
+import { keySource } from './keys.js';
 import { progressPrinter } from './progress.js';
 import { type ExperimentReport, formatTable, verdict } from './report.js';
 
@@ -23,12 +24,15 @@ async function main(): Promise<number> {
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   process.stderr.write(`hitpool demo: ${redis.description}\n`);
-  process.stderr.write(`${args.users} users per scenario, ${args.durationSeconds} s each\n`);
+  process.stderr.write(
+    `${args.users} users per scenario, ${args.durationSeconds} s each, keys: ${keySource(args.keys, '').label}\n`,
+  );
   try {
     const results = await runExperiment({
       url: redis.url,
       users: args.users,
       durationMs: args.durationSeconds * 1000,
+      keys: args.keys,
       onProgress: progressPrinter(process.stderr),
       signal: abort.signal,
     });
@@ -37,6 +41,7 @@ async function main(): Promise<number> {
       redis: { source: redis.source, url: redis.safeUrl, description: redis.description },
       users: args.users,
       durationSeconds: args.durationSeconds,
+      keys: args.keys,
       scenarios: results,
       verdict: verdict(results),
     };

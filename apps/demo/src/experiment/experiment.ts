@@ -1,6 +1,6 @@
+import { type KeySource, runLoad } from '@hitpool/workload';
 import { Redis } from 'ioredis';
-import { makeRunKeys, removeKeysContaining, seedKeys } from './keys.js';
-import { quantile, runLoad } from './load.js';
+import { type KeyMode, keySource, makeRunPrefix, removeKeysContaining, seedKeys } from './keys.js';
 import { openProbe, type ServerProbe } from './probe.js';
 import { scenarios as allScenarios, type Scenario } from './scenarios/index.js';
 
@@ -30,7 +30,9 @@ export interface ExperimentOptions {
   users: number;
   /** Load time per scenario, ms. */
   durationMs: number;
-  /** Which scenarios; default all five. */
+  /** Which keys the users read; default `distinct` (10,000 keys in turn). */
+  keys?: KeyMode;
+  /** Which scenarios; default all of them. */
   scenarios?: readonly Scenario[];
   onProgress?: (event: ProgressEvent) => void;
   signal?: AbortSignal;
@@ -49,8 +51,6 @@ export type ProgressEvent =
     }
   | { type: 'done'; index: number; total: number; result: ScenarioResult };
 
-/** Items the users read; few enough that every key gets hot. */
-const ITEM_COUNT = 64;
 /** Sequential calls for the round-trip measurement. */
 const CALIBRATION_CALLS = 20;
 
@@ -65,7 +65,7 @@ async function runScenario(
   scenario: Scenario,
   index: number,
   total: number,
-  keys: readonly string[],
+  keys: KeySource,
   probe: ServerProbe,
   options: ExperimentOptions,
 ): Promise<ScenarioResult> {
@@ -75,29 +75,28 @@ async function runScenario(
   try {
     const watch = probe.watchPeak();
     const load = await runLoad({
-      users: options.users,
+      callers: options.users,
       durationMs: options.durationMs,
-      keys,
-      call: session.call,
+      call: () => session.call(keys.next()),
+      errorGroup,
       ...(options.signal ? { signal: options.signal } : {}),
-      onTick: (fraction, calls) =>
+      onProgress: (calls, fraction) =>
         options.onProgress?.({ type: 'tick', index, total, scenario, fraction, calls }),
     });
     const peak = await watch.stop();
     await waitForDrain(probe, baseline + 2);
-    const key = keys[0] ?? '';
+    const key = keys.keys[0] ?? '';
     const reads = await probe.countReads(async () => {
       for (let i = 0; i < CALIBRATION_CALLS; i++) await session.call(key).catch(() => undefined);
     });
-    const sorted = load.latencies.sort();
     const byMessage = Object.fromEntries(load.errors);
     const result: ScenarioResult = {
       id: scenario.id,
       title: scenario.title,
       calls: load.calls,
-      callsPerSecond: load.elapsedMs > 0 ? Math.round((load.calls * 1000) / load.elapsedMs) : 0,
-      p50Ms: quantile(sorted, 0.5),
-      p99Ms: quantile(sorted, 0.99),
+      callsPerSecond: Math.round(load.callsPerSecond),
+      p50Ms: load.p50Ms,
+      p99Ms: load.p99Ms,
       errors: { total: Object.values(byMessage).reduce((a, b) => a + b, 0), byMessage },
       peakConnections: Math.max(0, peak - baseline),
       roundTripsPerCall: Math.round((reads / CALIBRATION_CALLS) * 10) / 10,
@@ -110,27 +109,36 @@ async function runScenario(
   }
 }
 
+/** One group per cause, not per port. */
+function errorGroup(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.replace(/127\.0\.0\.1:\d+/g, '127.0.0.1:<port>').slice(0, 160);
+}
+
 /**
  * Run every scenario in turn against `url`, under a private key prefix that
- * is removed afterwards, and return one result per scenario.
+ * is removed afterwards, and return one result per scenario. Every scenario
+ * reads its own key source of the same kind, so all walk the same sequence.
  */
 export async function runExperiment(options: ExperimentOptions): Promise<ScenarioResult[]> {
   const scenarios = options.scenarios ?? allScenarios;
-  const run = makeRunKeys(ITEM_COUNT);
+  const prefix = makeRunPrefix();
+  const mode = options.keys ?? 'distinct';
   const admin = new Redis(options.url, { maxRetriesPerRequest: 1, lazyConnect: true });
   admin.on('error', () => undefined);
   await admin.connect();
   const probe = await openProbe(options.url);
   const results: ScenarioResult[] = [];
   try {
-    await seedKeys(admin, run);
+    await seedKeys(admin, keySource(mode, prefix).keys);
     for (const [index, scenario] of scenarios.entries()) {
       if (options.signal?.aborted) break;
-      results.push(await runScenario(scenario, index, scenarios.length, run.keys, probe, options));
+      const keys = keySource(mode, prefix);
+      results.push(await runScenario(scenario, index, scenarios.length, keys, probe, options));
     }
     return results;
   } finally {
-    await removeKeysContaining(admin, run.prefix).catch(() => undefined);
+    await removeKeysContaining(admin, prefix).catch(() => undefined);
     await probe.close();
     await admin.quit().catch(() => admin.disconnect());
   }

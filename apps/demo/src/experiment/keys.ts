@@ -1,22 +1,37 @@
 import { randomBytes } from 'node:crypto';
+import { distinctKeys, hotKey, type KeySource, zipfKeys } from '@hitpool/workload';
 import type { Redis } from 'ioredis';
 
-/** Keys of one experiment run: all of them, and every key derived from them, contain `prefix`. */
-export interface RunKeys {
-  readonly prefix: string;
-  readonly keys: readonly string[];
+/** Which keys the simulated users read (`--keys`). */
+export type KeyMode = 'distinct' | 'zipf' | 'hot';
+
+/** Every `--keys` value, the default first. */
+export const KEY_MODES: readonly KeyMode[] = ['distinct', 'zipf', 'hot'];
+
+/** Keys of the `distinct` and `zipf` modes. */
+export const KEY_COUNT = 10_000;
+
+/** A fresh prefix, `hitpool-demo:<random>:`: every key of one run, and every key derived from one, contains it. */
+export function makeRunPrefix(): string {
+  return `hitpool-demo:${randomBytes(5).toString('hex')}:`;
 }
 
-/** A fresh prefix (`hitpool-demo:<random>:`) and `count` item keys under it. */
-export function makeRunKeys(count: number): RunKeys {
-  const prefix = `hitpool-demo:${randomBytes(5).toString('hex')}:`;
-  return { prefix, keys: Array.from({ length: count }, (_, i) => `${prefix}item:${i}`) };
+/**
+ * The keys of one scenario under `prefix`: `distinct` hands out 10,000 keys in turn (consecutive
+ * calls on different keys), `zipf` draws from a Zipf(1) law over the same 10,000 keys (a few hot
+ * ones, a long tail; seeded, so every scenario gets the same sequence), `hot` is one key.
+ */
+export function keySource(mode: KeyMode, prefix: string): KeySource {
+  const items = `${prefix}item:`;
+  if (mode === 'zipf') return zipfKeys(KEY_COUNT, 1, items, 1);
+  if (mode === 'hot') return hotKey(`${items}hot`);
+  return distinctKeys(KEY_COUNT, items);
 }
 
-/** Give every item a small value, in one round trip. */
-export async function seedKeys(redis: Redis, run: RunKeys): Promise<void> {
+/** Give every key a small value, in one round trip. */
+export async function seedKeys(redis: Redis, keys: readonly string[]): Promise<void> {
   const pipeline = redis.pipeline();
-  for (const [i, key] of run.keys.entries()) pipeline.set(key, `value ${i}`);
+  for (const [i, key] of keys.entries()) pipeline.set(key, `value ${i}`);
   await pipeline.exec();
 }
 

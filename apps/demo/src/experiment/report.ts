@@ -1,10 +1,13 @@
 import type { ScenarioResult } from './experiment.js';
+import type { KeyMode } from './keys.js';
 
 /** Everything `--json` prints. */
 export interface ExperimentReport {
   redis: { source: string; url: string; description: string };
   users: number;
   durationSeconds: number;
+  /** `--keys`: which keys the users read. */
+  keys: KeyMode;
   scenarios: ScenarioResult[];
   verdict: string;
 }
@@ -54,9 +57,13 @@ export function formatTable(results: readonly ScenarioResult[]): string {
 const plural = (n: number, word: string, digits = 0) =>
   `${digits > 0 ? n.toFixed(digits) : int(n)} ${word}${n === 1 ? '' : 's'}`;
 
-/** One sentence: what one round trip on one shared connection did, next to a connection per call. */
+/**
+ * What hits.get did next to a connection per call, and next to the best hand-written way
+ * (auto-pipelined ioredis `Promise.all([get, incr])`) when that scenario ran.
+ */
 export function verdict(results: readonly ScenarioResult[]): string {
   const perCall = results.find((r) => r.id === 'connection-per-call');
+  const handWritten = results.find((r) => r.id === 'ioredis-promise-all');
   const hits = results.find((r) => r.id === 'hits-get');
   const best = [...results].sort((a, b) => b.callsPerSecond - a.callsPerSecond)[0];
   if (!perCall || !hits || !best) return 'verdict: not every scenario ran.';
@@ -68,10 +75,19 @@ export function verdict(results: readonly ScenarioResult[]): string {
   const failures = topError
     ? ` and failed ${plural(perCall.errors.total, 'call')}, mostly "${topError[0]}"`
     : ' and failed no calls';
+  const versusHandWritten = handWritten
+    ? 'Next to what a user would write instead, Promise.all([get, incr]) on one auto-pipelined ioredis client ' +
+      `(${int(handWritten.callsPerSecond)} calls/s), hits.get did ${
+        handWritten.callsPerSecond > 0
+          ? `${(hits.callsPerSecond / handWritten.callsPerSecond).toFixed(2)}×`
+          : 'infinitely more'
+      }. `
+    : '';
   return (
     `verdict: hits.get did ${int(hits.callsPerSecond)} calls/s in ${plural(hits.roundTripsPerCall, 'round trip', 1)} ` +
     `on ${plural(hits.peakConnections, 'connection')}, ${ratio} a new connection per call, which did ` +
     `${int(perCall.callsPerSecond)} calls/s on up to ${plural(perCall.peakConnections, 'connection')}${failures}. ` +
+    versusHandWritten +
     `Fastest: ${best.title}, ${int(best.callsPerSecond)} calls/s.`
   );
 }

@@ -28,10 +28,10 @@ function hitsScenario(
   };
 }
 
-/** 4: `@hitpool/hits` `get` with its defaults: value and count in one round trip on the pool's shared client. */
+/** 5: `@hitpool/hits` `get` with its defaults: value and count in one round trip on the pool's shared client. */
 export const hitsGet: Scenario = hitsScenario('hits-get', 'hits.get', {});
 
-/** 5: `@hitpool/hits` buffered: hits summed in memory and written once per interval. */
+/** 6: `@hitpool/hits` buffered: hits summed in memory and written once per interval. */
 export const hitsBuffered: Scenario = hitsScenario('hits-buffered', 'hits.get, buffered', {
   buffer: {},
 });
