@@ -44,6 +44,22 @@ it('tables ratios to the named peers and lists errors by message', () => {
   expect(lines[2]).toBe('| peer | 100 | 90–110 | 1.00 | 2.00 | 1.00× | – | – | 0 |');
   expect(lines[3]).toBe('| other | 210 | 200–250 | 1.00 | 2.00 | 2.10× | – | – | 6 |');
   expect(text).toContain('- other: 6 × boom');
+  const measured = {
+    ...result('measured', [100]),
+    server: {
+      clientCalls: 100,
+      commands: 201,
+      cpuMs: 1,
+      commandsPerCall: 2.01,
+      cpuMsPer1000Calls: 10,
+      byCommand: { get: 1, incr: 1, evalsha: 0.01, 'client|setinfo': 0.001 },
+    },
+  };
+  const withServer = contenderTable([measured]);
+  expect(withServer).toContain('| measured | 100 | 100–100 | 1.00 | 2.00 | 2.01 | 10.00 | 0 |');
+  expect(withServer).toContain(
+    'Commands per call, by name:\n- measured: get 1.00, incr 1.00, evalsha 0.01',
+  );
   expect(() => contenderTable([result('a', [1])], [{ header: 'x', name: 'missing' }])).toThrow(
     /no contender named "missing"/,
   );

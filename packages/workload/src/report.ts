@@ -43,7 +43,8 @@ function errorCount(result: ContenderResult): number {
 /**
  * The standard table: calls/s of the median round, min–max of the rounds, p50/p99 of the
  * median round, one ratio column per peer, commands per call and server CPU ms per 1,000 calls
- * (when measured), failed calls over all rounds; then the error messages, if any.
+ * (when measured), failed calls over all rounds; then the commands per call by name (when
+ * measured, those under 0.005 per call left out) and the error messages, if any.
  */
 export function contenderTable(
   results: readonly ContenderResult[],
@@ -84,8 +85,18 @@ export function contenderTable(
     for (const [message, count] of byMessage)
       errorLines.push(`- ${result.name}: ${formatNumber(count)} × ${message}`);
   }
-  const table = markdownTable(header, rows);
-  return errorLines.length > 0 ? `${table}\n\nErrors:\n${errorLines.join('\n')}` : table;
+  const commandLines = results.flatMap((result) => {
+    if (!result.server) return [];
+    const named = Object.entries(result.server.byCommand)
+      .filter(([, perCall]) => perCall >= 0.005)
+      .map(([name, perCall]) => `${name} ${formatNumber(perCall, 2)}`);
+    return [`- ${result.name}: ${named.join(', ') || 'none'}`];
+  });
+  return [
+    markdownTable(header, rows),
+    ...(commandLines.length > 0 ? [`Commands per call, by name:\n${commandLines.join('\n')}`] : []),
+    ...(errorLines.length > 0 ? [`Errors:\n${errorLines.join('\n')}`] : []),
+  ].join('\n\n');
 }
 
 /** A target ratio between two measurements, and whether this run reached it. */
