@@ -1,14 +1,15 @@
 import { defineConfig } from 'tsup';
 
 const config: ReturnType<typeof defineConfig> = defineConfig({
-  entry: ['src/index.ts'],
+  entry: { index: 'src/index.ts', transport: 'src/transport/index.ts' },
   format: ['esm', 'cjs'],
   dts: true,
   sourcemap: true,
   clean: true,
   target: 'node20',
   platform: 'node',
-  splitting: false,
+  // Both entry points share one copy of the pool's modules (error classes, the deadline sweeper).
+  splitting: true,
 });
 
 export default config;

@@ -1,9 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { Executor, RedisCommand } from './client.js';
 import { HitsFlushError } from './errors.js';
-import { type WindowName, windowTtlSeconds } from './layout.js';
-import type { CounterKeys, LocalCounts } from './plan.js';
-import { FLUSH_SCRIPT, FLUSH_SCRIPT_SHA } from './script.js';
+import { type CounterKeys, type WindowName, windowTtlSeconds } from './layout.js';
+import { FLUSH_SCRIPT, LuaScript, MAX_BATCH_KEYS } from './script.js';
 import { sendScriptedAll } from './send.js';
 import { slotTag } from './slot.js';
 
@@ -13,10 +12,21 @@ import { slotTag } from './slot.js';
  * within this time, so it is never counted twice.
  */
 export const FLUSH_DEDUP_SECONDS = 3600;
-/** Keys per flush script: bounds how long one script keeps Redis busy. */
-const MAX_BATCH_KEYS = 500;
 /** Visitors per PFADD inside the script (Lua's unpack has a stack limit). */
 const MAX_PFADD = 1000;
+
+/** This process's buffered hits, as reads see them. */
+export interface LocalCounts {
+  /** Hits of `key` not yet written, as seen when a read is sent. */
+  hits(key: string): number;
+  window(key: string, windowKey: string): number;
+  /** Count one hit (a `get` counts when its read succeeded). */
+  add(key: string, keys: CounterKeys, visitor: string | undefined): void;
+  /** Best known total of `key` without asking Redis: for `hit()` when the read fails. */
+  estimate(key: string): number;
+  /** The total a read just returned for `key`. */
+  remember(key: string, total: number): void;
+}
 
 interface PendingWindow {
   readonly name: WindowName;
@@ -98,7 +108,7 @@ export class HitBuffer implements LocalCounts {
   private readonly known = new Map<string, number>();
   private readonly writer = randomBytes(6).toString('hex');
   private seq = 0;
-  private scriptLoaded = false;
+  private readonly script = new LuaScript(FLUSH_SCRIPT);
   private unreported = 0;
   private unreportedKeys: [string, string] | undefined;
   private unreportedWhy = '';
@@ -374,19 +384,9 @@ export class HitBuffer implements LocalCounts {
   }
 
   private async write(batches: readonly Batch[]): Promise<void> {
-    const loaded = this.scriptLoaded;
-    const commands: RedisCommand[] = batches.map((batch) => ({
-      name: loaded ? 'evalsha' : 'eval',
-      args: [
-        loaded ? FLUSH_SCRIPT_SHA : FLUSH_SCRIPT,
-        batch.keys.length,
-        ...batch.keys,
-        batch.seq,
-        FLUSH_DEDUP_SECONDS,
-        ...batch.argv,
-      ],
-      slot: batch.slot,
-    }));
+    const commands: RedisCommand[] = batches.map((batch) =>
+      this.script.command(batch.slot, batch.keys, [batch.seq, FLUSH_DEDUP_SECONDS, ...batch.argv]),
+    );
     this.inFlightHits = batches.reduce((sum, batch) => sum + batch.hits, 0);
     let replies: Awaited<ReturnType<typeof sendScriptedAll>>;
     try {
@@ -406,7 +406,7 @@ export class HitBuffer implements LocalCounts {
         this.hold(batch);
         return;
       }
-      this.scriptLoaded = true;
+      this.script.markLoaded();
       const out = value as unknown[];
       for (const at of out.slice(2)) {
         const op = batch.ops[Number(at) - 1];

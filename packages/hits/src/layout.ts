@@ -1,3 +1,5 @@
+import { HitsConfigError } from './errors.js';
+import type { ResolvedOptions } from './options.js';
 import { keySlot, slotTag } from './slot.js';
 
 /** Names of the fixed windows a tracker can count. */
@@ -73,5 +75,61 @@ export function companionKeys(key: string, counterKey: string, custom: boolean):
   return {
     window: (kind, index) => `${base}${kind}:${index}:${name}`,
     uniques: `${base}uniques:${name}`,
+  };
+}
+
+/** The counter key of `key`, checked: a string that is not `key` itself. */
+export function counterKeyOf(
+  options: Pick<ResolvedOptions, 'hitKey' | 'customHitKey'>,
+  key: string,
+): string {
+  const counter = options.hitKey(key);
+  if (!options.customHitKey) return counter;
+  if (typeof counter !== 'string' || counter.length === 0 || counter === key)
+    throw new HitsConfigError(
+      `options.hitKey(${JSON.stringify(key)}) returned ${JSON.stringify(counter)}; it must return ` +
+        'a non-empty string different from the key',
+    );
+  return counter;
+}
+
+/** Every key derived from one user key at one moment, with the slots that route them. */
+export interface CounterKeys {
+  readonly counter: string;
+  /** Hash slot of the counter (and of every companion); -1 when not on a Cluster. */
+  readonly counterSlot: number;
+  /** Hash slot of the user key; -1 when not on a Cluster. */
+  readonly keySlot: number;
+  readonly companions: CompanionKeys | undefined;
+  readonly windows: ReadonlyArray<{ key: string; ttl: number; name: WindowName; index: number }>;
+}
+
+/** The counter, window and uniques keys of `key` at `nowMs`. Throws if `hitKey` misbehaves. */
+export function counterKeys(
+  options: ResolvedOptions,
+  isCluster: boolean,
+  nowMs: number,
+  key: string,
+): CounterKeys {
+  const counter = counterKeyOf(options, key);
+  const companions =
+    options.windows.length > 0 || options.uniques
+      ? companionKeys(key, counter, options.customHitKey)
+      : undefined;
+  const windows = options.windows.map((name) => {
+    const index = windowIndex(name, nowMs);
+    return {
+      key: (companions as CompanionKeys).window(name, index),
+      ttl: windowTtlSeconds(name, index, nowMs),
+      name,
+      index,
+    };
+  });
+  return {
+    counter,
+    counterSlot: isCluster ? keySlot(counter) : -1,
+    keySlot: isCluster ? keySlot(key) : -1,
+    companions,
+    windows,
   };
 }

@@ -1,5 +1,5 @@
 import { HitsConfigError, HitsKeyError } from './errors.js';
-import { defaultHitKey, WINDOW_MS, type WindowName } from './layout.js';
+import { counterKeyOf, defaultHitKey, WINDOW_MS, type WindowName } from './layout.js';
 import { keySlot } from './slot.js';
 import type { HitTrackerOptions } from './types.js';
 
@@ -171,20 +171,8 @@ export const PROBE_KEYS: readonly string[] = [
   '鍵{タグ}',
 ];
 
-/** The counter key of `key`, checked: a string that is not `key` itself. */
-export function counterKeyOf(options: ResolvedOptions, key: string): string {
-  const counter = options.hitKey(key);
-  if (!options.customHitKey) return counter;
-  if (typeof counter !== 'string' || counter.length === 0 || counter === key)
-    throw new HitsConfigError(
-      `options.hitKey(${JSON.stringify(key)}) returned ${JSON.stringify(counter)}; it must return ` +
-        'a non-empty string different from the key',
-    );
-  return counter;
-}
-
-/** True when the counter of every probe key is in that key's slot. */
-export function hitKeyKeepsSlot(options: ResolvedOptions): string | undefined {
+/** A probe key whose counter is not in that key's slot, or undefined when every counter is. */
+export function keyOutsideItsSlot(options: ResolvedOptions): string | undefined {
   for (const key of PROBE_KEYS) {
     const counter = counterKeyOf(options, key);
     if (keySlot(counter) !== keySlot(key)) return key;

@@ -1,58 +1,157 @@
 import { createHash } from 'node:crypto';
+import type { RedisCommand } from './client.js';
 
 /**
- * The atomic get-and-count script. KEYS: value key, counter, one key per window, then the
- * HyperLogLog (if uniques) and the leaderboard (if on and in the same script). ARGV: hits to add
- * (0 = read only), 1 to read the value, window count, one TTL per window, uniques flag,
- * leaderboard flag, leaderboard member, visitors...
+ * The batch script: reads values and counts hits for many keys in one call (all the calls of one
+ * turn of the event loop, at most {@link MAX_BATCH_KEYS} keys, all declared in KEYS).
  *
- * Redis does not roll a script back, so everything that could fail (wrong types, counters that
- * are not integers, a corrupt HyperLogLog) is checked with reads before the first write: the
- * script either changes every key or none.
+ * ARGV starts with the number of windows W and one TTL (seconds) per window, then one entry per
+ * part (a key's share of the batch): `flags`, `n` (hits to add, 0 = read only), the number of
+ * visitors and the visitors, then the leaderboard member if flag 8 is set. Flags: 1 read the
+ * value, 2 the counter and its W window keys, 4 the HyperLogLog, 8 the leaderboard, 16 return
+ * the distinct visitors. KEYS hold each part's keys in that order.
+ *
+ * Per part, everything that could make a later write fail (a wrong type, a counter that is not
+ * an integer, a corrupt HyperLogLog) is checked before the part's first write, and the first
+ * write is the counter's INCRBY, which Redis refuses as a whole: so a part either changes all its
+ * keys or none, and one bad key fails only its own part while the others go on.
+ *
+ * The reply is flat: per part, the value (flag 1), the total and the W window totals (flag 2),
+ * the distinct visitors (flag 16), in that order, or a single 1 for a part with none of these
+ * (a leaderboard update alone); a part that failed gives its error in the first of its places
+ * and `false` in the others.
  */
-export const HIT_SCRIPT = `
-local n = tonumber(ARGV[1])
-local w = tonumber(ARGV[3])
-local uniques = ARGV[4 + w] == '1'
-local board = ARGV[5 + w] == '1'
-local member = ARGV[6 + w]
-local value = false
-if ARGV[2] == '1' then value = redis.call('GET', KEYS[1]) end
+export const BATCH_SCRIPT = `
+local W = tonumber(ARGV[1])
+local a = W + 2
+local k = 1
+local out = {}
+local o = 0
+local call = redis.pcall
 local function count(key)
-  local current = redis.call('GET', key)
-  if current and not string.match(current, '^%-?%d+$') then
-    return redis.error_reply('ERR hit counter ' .. key .. ' does not hold an integer')
+  local c = call('GET', key)
+  if type(c) == 'table' then return 0, c.err end
+  if c and not string.match(c, '^%-?%d+$') then
+    return 0, 'ERR hit counter ' .. key .. ' does not hold an integer'
   end
-  return tonumber(current) or 0
+  return tonumber(c) or 0
 end
-local out = { value }
-for i = 2, 2 + w do
-  local c = count(KEYS[i])
-  if type(c) == 'table' then return c end
-  out[i] = c
-end
-local hll = KEYS[3 + w]
-local seen = 0
-if uniques then seen = redis.call('PFCOUNT', hll) end
-if board then redis.call('ZSCORE', KEYS[3 + w + (uniques and 1 or 0)], member) end
-if n > 0 then
-  out[2] = redis.call('INCRBY', KEYS[2], n)
-  for i = 1, w do
-    out[2 + i] = redis.call('INCRBY', KEYS[2 + i], n)
-    redis.call('EXPIRE', KEYS[2 + i], ARGV[3 + i])
+while a <= #ARGV do
+  local flags = tonumber(ARGV[a])
+  local n = tonumber(ARGV[a + 1])
+  local visitors = tonumber(ARGV[a + 2])
+  local vfrom = a + 3
+  a = vfrom + visitors
+  local vkey, ckey, hll, board, member
+  if flags % 2 == 1 then vkey = KEYS[k]; k = k + 1 end
+  local wfrom = k + 1
+  if flags % 4 >= 2 then ckey = KEYS[k]; k = k + 1 + W end
+  if flags % 8 >= 4 then hll = KEYS[k]; k = k + 1 end
+  if flags % 16 >= 8 then board = KEYS[k]; k = k + 1; member = ARGV[a]; a = a + 1 end
+  local want = flags >= 16
+  local places = 0
+  if vkey then places = 1 end
+  if ckey then places = places + 1 + W end
+  if want then places = places + 1 end
+  local start = o
+  local err
+  if vkey then
+    local v = call('GET', vkey)
+    if type(v) == 'table' then err = v.err else o = o + 1; out[o] = v end
   end
-  if uniques and #ARGV >= 7 + w then
-    for i = 7 + w, #ARGV, 1000 do redis.call('PFADD', hll, unpack(ARGV, i, math.min(i + 999, #ARGV))) end
-    seen = redis.call('PFCOUNT', hll)
+  if ckey and not err then
+    local c
+    if n == 0 then
+      c, err = count(ckey)
+      o = o + 1; out[o] = c
+    end
+    for i = wfrom, wfrom + W - 1 do
+      if err then break end
+      c, err = count(KEYS[i])
+      if n == 0 then o = o + 1; out[o] = c end
+    end
   end
-  if board then redis.call('ZINCRBY', KEYS[3 + w + (uniques and 1 or 0)], n, member) end
+  local seen = 0
+  if hll and not err and (want or (n > 0 and visitors > 0)) then
+    local s = call('PFCOUNT', hll)
+    if type(s) == 'table' then err = s.err else seen = s end
+  end
+  if board and n > 0 and not err then
+    local z = call('ZSCORE', board, member)
+    if type(z) == 'table' then err = z.err end
+  end
+  if n > 0 and not err then
+    if ckey then
+      local c = call('INCRBY', ckey, n)
+      if type(c) == 'table' then
+        err = c.err
+      else
+        o = o + 1; out[o] = c
+        for i = wfrom, wfrom + W - 1 do
+          o = o + 1; out[o] = redis.call('INCRBY', KEYS[i], n)
+          redis.call('EXPIRE', KEYS[i], ARGV[2 + i - wfrom])
+        end
+      end
+    end
+    if hll and visitors > 0 and not err then
+      for i = vfrom, vfrom + visitors - 1, 1000 do
+        redis.call('PFADD', hll, unpack(ARGV, i, math.min(i + 999, vfrom + visitors - 1)))
+      end
+      if want then seen = redis.call('PFCOUNT', hll) end
+    end
+    if board and not err then redis.call('ZINCRBY', board, n, member) end
+  end
+  if want and not err then o = o + 1; out[o] = seen end
+  if places == 0 then
+    places = 1
+    if not err then o = o + 1; out[o] = 1 end
+  end
+  if err then
+    o = start + 1
+    out[o] = { err = err }
+    for i = 2, places do o = o + 1; out[o] = false end
+  end
 end
-if uniques then out[3 + w] = seen end
 return out
 `;
 
-/** SHA1 of {@link HIT_SCRIPT}, for EVALSHA. */
-export const HIT_SCRIPT_SHA: string = createHash('sha1').update(HIT_SCRIPT).digest('hex');
+/**
+ * The batch script's fast path, for trackers without windows, uniques or leaderboard: KEYS are
+ * pairs of a key and its counter, ARGV the hits to add per pair (0 = read only). Per pair the
+ * value is read first and the counter's INCRBY is the only write, so a pair either counts or
+ * fails as a whole. The reply is the same as {@link BATCH_SCRIPT}'s for such parts: per pair
+ * the value and the total, or the error and `false`.
+ */
+export const READ_AND_COUNT_SCRIPT = `
+local call = redis.pcall
+local out = {}
+for j = 1, #ARGV do
+  local v = call('GET', KEYS[2 * j - 1])
+  local c
+  if type(v) == 'table' then
+    c = false
+  else
+    local n = ARGV[j]
+    if n == '0' then
+      c = call('GET', KEYS[2 * j])
+      if c == false then
+        c = 0
+      elseif type(c) ~= 'table' and not string.match(c, '^%-?%d+$') then
+        c = { err = 'ERR hit counter ' .. KEYS[2 * j] .. ' does not hold an integer' }
+      end
+    else
+      c = call('INCRBY', KEYS[2 * j], n)
+    end
+    if type(c) == 'table' then v = c; c = false end
+  end
+  out[2 * j - 1] = v
+  out[2 * j] = c
+end
+return out
+`;
+
+/** Most keys (parts) in one batch script: bounds how long one call keeps Redis busy. */
+export const MAX_BATCH_KEYS = 500;
 
 /**
  * The buffered flush script: applies one batch of buffered counts at most once.
@@ -104,11 +203,44 @@ end
 return out
 `;
 
-/** SHA1 of {@link FLUSH_SCRIPT}, for EVALSHA. */
-export const FLUSH_SCRIPT_SHA: string = createHash('sha1').update(FLUSH_SCRIPT).digest('hex');
+function sha1(source: string): string {
+  return createHash('sha1').update(source).digest('hex');
+}
+
+/**
+ * One Lua script and whether the server is known to have it: the first call sends `EVAL` (which
+ * loads it), later ones `EVALSHA`; a `NOSCRIPT` reply (restart, failover, `SCRIPT FLUSH`) is
+ * answered by sending the same call again as `EVAL` (see `send.ts`). One per tracker (and
+ * buffer), since what one server has says nothing about another.
+ */
+export class LuaScript {
+  readonly sha: string;
+  #loaded = false;
+
+  constructor(readonly source: string) {
+    this.sha = sha1(source);
+  }
+
+  /** The command that runs the script with `keys` and `argv`, routed by `slot`. */
+  command(
+    slot: number,
+    keys: readonly string[],
+    argv: ReadonlyArray<string | number>,
+  ): RedisCommand {
+    return {
+      name: this.#loaded ? 'evalsha' : 'eval',
+      args: [this.#loaded ? this.sha : this.source, keys.length, ...keys, ...argv],
+      slot,
+    };
+  }
+
+  /** A call of the script ran: the server has it. */
+  markLoaded(): void {
+    this.#loaded = true;
+  }
+}
 
 /** Script bodies by SHA1, to resend an EVALSHA as EVAL after NOSCRIPT. */
-export const SCRIPTS: ReadonlyMap<string, string> = new Map([
-  [HIT_SCRIPT_SHA, HIT_SCRIPT],
-  [FLUSH_SCRIPT_SHA, FLUSH_SCRIPT],
-]);
+export const SCRIPTS: ReadonlyMap<string, string> = new Map(
+  [BATCH_SCRIPT, READ_AND_COUNT_SCRIPT, FLUSH_SCRIPT].map((source) => [sha1(source), source]),
+);

@@ -1,14 +1,7 @@
 import { EventEmitter } from 'node:events';
+import { type BatchScripts, type Op, TurnBatch, type TurnContext } from './batch.js';
 import { HitBuffer } from './buffer.js';
-import {
-  clientIsCluster,
-  createExecutor,
-  type Executor,
-  keyPrefixOf,
-  type RedisCommand,
-  type Reply,
-  resolveClient,
-} from './client.js';
+import { type Executor, executorFor, type RedisCommand } from './client.js';
 import {
   HitsClosedError,
   HitsConfigError,
@@ -16,16 +9,16 @@ import {
   HitsFlushError,
   HitsLeaderboardError,
 } from './errors.js';
+import { counterKeyOf, counterKeys } from './layout.js';
 import {
   checkKey,
   checkVisitor,
-  counterKeyOf,
-  hitKeyKeepsSlot,
+  keyOutsideItsSlot,
   MAX_TOP,
   type ResolvedOptions,
   resolveOptions,
 } from './options.js';
-import { counterKeys, type Finish, type Op, type PlanContext, planGroup } from './plan.js';
+import { BATCH_SCRIPT, LuaScript, READ_AND_COUNT_SCRIPT } from './script.js';
 import { sendScripted } from './send.js';
 import { keySlot } from './slot.js';
 import type {
@@ -43,7 +36,7 @@ function checkCluster(options: ResolvedOptions, keyPrefix: string): void {
         'of each key as sent; create the Cluster client without keyPrefix',
     );
   if (options.mode !== 'atomic') return;
-  const probe = hitKeyKeepsSlot(options);
+  const probe = keyOutsideItsSlot(options);
   if (probe !== undefined)
     throw new HitsConfigError(
       `mode 'atomic' on a Cluster needs every counter in its key's hash slot, but options.hitKey(` +
@@ -67,12 +60,9 @@ function checkCluster(options: ResolvedOptions, keyPrefix: string): void {
  */
 export function createHitTracker(options: HitTrackerOptions): HitTracker {
   const resolved = resolveOptions(options);
-  const current = resolveClient(options?.redis);
-  const first = current();
-  const isCluster = clientIsCluster(first);
-  if (isCluster) checkCluster(resolved, keyPrefixOf(first));
-  const executor = createExecutor(current);
-  return new Tracker(resolved, executor, isCluster);
+  const executor = executorFor(options?.redis);
+  if (executor.isCluster) checkCluster(resolved, executor.keyPrefix);
+  return new Tracker(resolved, executor, executor.isCluster);
 }
 
 class Tracker implements HitTracker {
@@ -87,7 +77,10 @@ class Tracker implements HitTracker {
   private closing: Promise<void> | undefined;
   private calls = 0;
   private errors = 0;
-  private scriptLoaded = false;
+  private readonly scripts: BatchScripts = {
+    batch: new LuaScript(BATCH_SCRIPT),
+    readAndCount: new LuaScript(READ_AND_COUNT_SCRIPT),
+  };
 
   constructor(
     private readonly options: ResolvedOptions,
@@ -133,13 +126,12 @@ class Tracker implements HitTracker {
     return this;
   }
 
-  private context(nowMs: number): PlanContext {
+  private context(nowMs: number): TurnContext {
     return {
       options: this.options,
       isCluster: this.isCluster,
       nowMs,
       leaderboardSlot: this.leaderboardSlot,
-      scriptLoaded: this.scriptLoaded,
       local: this.buffer,
     };
   }
@@ -152,13 +144,13 @@ class Tracker implements HitTracker {
     this.calls++;
     // Buffered: a hit() counts now, without Redis; a get counts once its read succeeded.
     if (this.buffer && kind === 'hit')
-      this.buffer.add(key, counterKeys(this.context(Date.now()), key), visitor);
+      this.buffer.add(key, counterKeys(this.options, this.isCluster, Date.now(), key), visitor);
     return new Promise<T>((resolve, reject) => {
       this.queue.push({ kind, key, visitor, resolve: resolve as (value: unknown) => void, reject });
       if (!this.scheduled) {
         this.scheduled = true;
-        // Like ioredis auto-pipelining: everything asked for in this turn of the event loop
-        // leaves in one pipeline (one write, one round trip per node).
+        // Everything asked for in this turn of the event loop leaves together: one batch
+        // script call per 500 keys (per slot on a Cluster), one write and one round trip per node.
         setImmediate(() => this.run());
       }
     });
@@ -174,39 +166,12 @@ class Tracker implements HitTracker {
       if (group) group.push(op);
       else byKey.set(op.key, [op]);
     }
-    const ctx = this.context(Date.now());
-    const commands: RedisCommand[] = [];
-    // Each group's commands are [offset, end); it settles once all of them have replies.
-    const finishers: Array<{ finish: Finish; offset: number; ops: Op[]; left: number }> = [];
-    const groupOf: number[] = [];
-    for (const [key, group] of byKey) {
-      const offset = commands.length;
-      const finish = planGroup(ctx, key, group, commands);
-      if (!finish) continue;
-      for (let i = offset; i < commands.length; i++) groupOf[i] = finishers.length;
-      finishers.push({ finish, offset, ops: group, left: commands.length - offset });
-    }
-    const replies = new Array<Reply>(commands.length);
+    const batch = new TurnBatch(this.context(Date.now()), this.scripts);
+    for (const [key, group] of byKey) batch.add(key, group);
     let failed = false;
-    const done = sendScripted(this.executor, commands, (indexes, results) => {
-      const ready: number[] = [];
-      indexes.forEach((index, j) => {
-        const reply = results[j] as Reply;
-        replies[index] = reply;
-        if (reply[0]) failed = true;
-        else if (commands[index]?.name === 'eval') this.scriptLoaded = true;
-        const at = groupOf[index] as number;
-        const finisher = finishers[at];
-        if (finisher && --finisher.left === 0) ready.push(at);
-      });
-      for (const at of ready) {
-        const { finish, offset, ops: group } = finishers[at] as (typeof finishers)[number];
-        try {
-          finish(replies, offset);
-        } catch (error) {
-          for (const op of group) op.reject(error);
-        }
-      }
+    const done = sendScripted(this.executor, batch.commands(), (indexes, results) => {
+      if (results.some(([error]) => error)) failed = true;
+      batch.deliver(indexes, results);
     }).then(() => {
       if (failed) this.errors++;
     });
@@ -271,7 +236,7 @@ class Tracker implements HitTracker {
     this.assertOpen();
     checkKey(key);
     this.buffer?.discard(key);
-    const keys = counterKeys(this.context(Date.now()), key);
+    const keys = counterKeys(this.options, this.isCluster, Date.now(), key);
     const commands: RedisCommand[] = [];
     // The counter and its companions share a slot, so one DEL covers them on a Cluster too.
     const del = [keys.counter, ...keys.windows.map((w) => w.key)];

@@ -1,6 +1,7 @@
 import { Cluster, Redis } from 'ioredis';
 import { isAuthFailure } from './errors.js';
 import type { ResolvedPoolOptions } from './options.js';
+import { assertContract } from './transport/ioredis-internals.js';
 import { guardSharedCluster } from './transport/shared-cluster.js';
 import {
   guardSharedConnection,
@@ -91,6 +92,7 @@ export function createSharedClient(
     guardSharedConnection(client, options.commandTimeoutMs, retryAfterAuthFailure);
     if (options.redis.sentinels) retireFailoverDetectorOnClose(client);
   }
+  assertContract(client);
   client.on('error', (error: Error) => {
     if (isAuthFailure(error)) authFailed = true;
     onError(error);

@@ -7,7 +7,8 @@ export type PoolErrorCode =
   | 'POOL_INVALID_OPTIONS'
   | 'POOL_AUTH_FAILED'
   | 'POOL_LEASE_RELEASED'
-  | 'POOL_CONNECTION_LOST';
+  | 'POOL_CONNECTION_LOST'
+  | 'POOL_UNSUPPORTED_CLIENT';
 
 /** Base class of every pool error; match on `code`, not on the message. */
 export class PoolError extends Error {
@@ -85,6 +86,23 @@ export class PoolConnectionLostError extends PoolError {
       'The connection to Redis closed before the reply arrived: the command may or may not have been applied, and it will not be sent again. Retry only if applying it twice is safe.',
       { code: 'POOL_CONNECTION_LOST' },
     );
+  }
+}
+
+/**
+ * The ioredis client (or the installed ioredis) lacks an internal member the pool's transport
+ * relies on: an ioredis version outside the range `@hitpool/pool` declares. `members` names them.
+ */
+export class PoolUnsupportedClientError extends PoolError {
+  override readonly name: string = 'PoolUnsupportedClientError';
+  /** The missing members, e.g. `Redis#commandQueue`. */
+  readonly members: readonly string[];
+  constructor(members: readonly string[], ioredisVersion: string) {
+    super(
+      `ioredis ${ioredisVersion} lacks ${members.join(', ')}, which @hitpool relies on. Install an ioredis version within the range @hitpool/pool declares as its dependency.`,
+      { code: 'POOL_UNSUPPORTED_CLIENT' },
+    );
+    this.members = members;
   }
 }
 

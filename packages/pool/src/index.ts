@@ -9,6 +9,7 @@ export {
   PoolLeaseReleasedError,
   PoolQueueFullError,
   PoolTimeoutError,
+  PoolUnsupportedClientError,
 } from './errors.js';
 export { DEFAULT_URL, DEFAULTS } from './options.js';
 export { createPool } from './pool.js';

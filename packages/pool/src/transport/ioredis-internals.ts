@@ -8,6 +8,7 @@
 import { createRequire } from 'node:module';
 import type { Socket } from 'node:net';
 import { Cluster, Command, Redis } from 'ioredis';
+import { PoolUnsupportedClientError } from '../errors.js';
 
 /** The members of an ioredis `Command` the transport uses. */
 export interface CommandInternals {
@@ -170,7 +171,8 @@ export const IOREDIS_CONTRACT: Readonly<
     {
       member: 'Redis#condition',
       use: 'the RESP protocol of a connection being reset',
-      check: (t) => 'condition' in t,
+      // Set when a connection starts: the contract test checks it on a real server.
+      check: null,
     },
     {
       member: 'Redis#connector',
@@ -234,17 +236,6 @@ export const IOREDIS_CONTRACT: Readonly<
   ],
 };
 
-/** Thrown when the installed ioredis lacks a member the transport relies on. */
-export class IoredisContractError extends Error {
-  override readonly name = 'IoredisContractError';
-  readonly code = 'IOREDIS_CONTRACT';
-  constructor(readonly members: readonly string[]) {
-    super(
-      `ioredis ${IOREDIS_VERSION} lacks ${members.join(', ')}, which @hitpool relies on: install an ioredis version within the range @hitpool/pool declares`,
-    );
-  }
-}
-
 /** Names of contract members that `target` fails, for a kind of object. */
 export function missingMembers(
   kind: keyof typeof IOREDIS_CONTRACT,
@@ -259,7 +250,7 @@ const checked = new WeakSet<object>();
 
 /**
  * Check once, when the transport first meets a client (a pool's or a user's own), that it has
- * every internal member the transport uses. Throws {@link IoredisContractError} naming them.
+ * every internal member the transport uses. Throws {@link PoolUnsupportedClientError} naming them.
  */
 export function assertContract(client: Redis | Cluster): void {
   if (checked.has(client)) return;
@@ -267,7 +258,7 @@ export function assertContract(client: Redis | Cluster): void {
     ...missingMembers(isClusterClient(client) ? 'cluster' : 'redis', client),
     ...missingMembers('command', new Command('get', ['contract-probe'])),
   ];
-  if (missing.length > 0) throw new IoredisContractError(missing);
+  if (missing.length > 0) throw new PoolUnsupportedClientError(missing, IOREDIS_VERSION);
   checked.add(client);
 }
 

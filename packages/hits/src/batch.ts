@@ -1,0 +1,339 @@
+/**
+ * One turn of the event loop's calls, planned into as few commands as possible and finished
+ * from their replies: every key's calls share one part of a batch script (n hits are one
+ * INCRBY n), and all parts in one hash slot travel in one script call of at most
+ * {@link MAX_BATCH_KEYS} keys. On a standalone or Sentinel server that is ⌈keys / 500⌉ commands
+ * per turn; on a Cluster one per slot touched (a script's keys must share a slot).
+ */
+import type { LocalCounts } from './buffer.js';
+import type { RedisCommand, Reply } from './client.js';
+import { HitsConfigError } from './errors.js';
+import { type CounterKeys, counterKeys, windowIndex, windowTtlSeconds } from './layout.js';
+import type { ResolvedOptions } from './options.js';
+import { type LuaScript, MAX_BATCH_KEYS } from './script.js';
+
+/** The scripts a turn is sent with (one set per tracker: see `LuaScript`). */
+export interface BatchScripts {
+  /** Every kind of part ({@link BATCH_SCRIPT}). */
+  readonly batch: LuaScript;
+  /** Parts that only read a value and count its hits ({@link READ_AND_COUNT_SCRIPT}). */
+  readonly readAndCount: LuaScript;
+}
+
+import type { HitResult } from './types.js';
+
+/** One caller's request, waiting in the current tick's batch. */
+export interface Op {
+  readonly kind: 'get' | 'hit' | 'peek';
+  readonly key: string;
+  readonly visitor: string | undefined;
+  resolve(value: HitResult | number): void;
+  reject(error: unknown): void;
+}
+
+/** What every key of a turn shares. */
+export interface TurnContext {
+  readonly options: ResolvedOptions;
+  readonly isCluster: boolean;
+  readonly nowMs: number;
+  readonly leaderboardSlot: number;
+  /** Set in buffered mode: reads only, this process's unwritten hits added to the server's. */
+  readonly local: LocalCounts | undefined;
+}
+
+// Sections of a part (flags of the batch script).
+const VALUE = 1;
+const COUNTER = 2;
+const UNIQUES = 4;
+const BOARD = 8;
+const COUNT_UNIQUES = 16;
+
+/** One key's calls of this turn, and what its parts answered. */
+interface Group {
+  readonly key: string;
+  readonly ops: readonly Op[];
+  readonly keys: CounterKeys;
+  /** Hits this turn writes (0 in buffered mode: reads only). */
+  readonly n: number;
+  readonly visitors: readonly string[];
+  /** Buffered: unwritten hits as seen when the read is sent (they may be flushed after it). */
+  readonly localHits: number;
+  readonly localWindows: readonly number[];
+  /** Parts still waiting for a reply. */
+  pending: number;
+  value: string | null;
+  counts: number[];
+  uniques: number | undefined;
+  error: Error | undefined;
+}
+
+/** A key's sections that live in one slot: one entry of one script call. */
+interface Part {
+  readonly group: Group;
+  readonly flags: number;
+}
+
+const toCount = (value: unknown): number =>
+  value === null || value === undefined || value === false ? 0 : Number(value);
+
+/** Entries a part has in the batch script's flat reply (see `BATCH_SCRIPT`). */
+function placesOf(flags: number, windows: number): number {
+  let places = 0;
+  if (flags & VALUE) places++;
+  if (flags & COUNTER) places += 1 + windows;
+  if (flags & COUNT_UNIQUES) places++;
+  return places === 0 ? 1 : places;
+}
+
+function rejectAll(ops: readonly Op[], error: unknown): void {
+  for (const op of ops) op.reject(error);
+}
+
+function visitorsOf(ops: readonly Op[]): string[] {
+  const visitors = new Set<string>();
+  for (const op of ops)
+    if (op.kind !== 'peek' && op.visitor !== undefined) visitors.add(op.visitor);
+  return [...visitors];
+}
+
+/** Hits as seen by op `i`: ops later in the same group have not happened yet for it. */
+function laterCounting(ops: readonly Op[]): number[] {
+  const later = new Array<number>(ops.length);
+  let seen = 0;
+  for (let i = ops.length - 1; i >= 0; i--) {
+    later[i] = seen;
+    if ((ops[i] as Op).kind !== 'peek') seen++;
+  }
+  return later;
+}
+
+/**
+ * Buffered mode, the read failed: a `hit()` was counted in memory when it was called, so it
+ * resolves (with the best known total) instead of telling its caller it failed; a `get` or
+ * `peek` needs the value and rejects (a `get` counts only once its read succeeded).
+ */
+function settleUnread(local: LocalCounts, key: string, ops: readonly Op[], error: unknown): void {
+  const total = local.estimate(key);
+  let behind = 0;
+  for (let i = ops.length - 1; i >= 0; i--) {
+    const op = ops[i] as Op;
+    if (op.kind !== 'hit') op.reject(error);
+    else {
+      op.resolve(total - behind);
+      behind++;
+    }
+  }
+}
+
+/** The calls of one turn: `add` each key's calls, send `commands()`, hand replies to `deliver`. */
+export class TurnBatch {
+  readonly #ctx: TurnContext;
+  readonly #scripts: BatchScripts;
+  /** No windows, uniques or leaderboard: most parts go through the fast script. */
+  readonly #plain: boolean;
+  readonly #partsBySlot = new Map<number, Part[]>();
+  /** The parts of each command returned by `commands()`, by command index. */
+  readonly #commandParts: Part[][] = [];
+  /** The script of each command returned by `commands()`. */
+  readonly #commandScripts: LuaScript[] = [];
+
+  constructor(ctx: TurnContext, scripts: BatchScripts) {
+    this.#ctx = ctx;
+    this.#scripts = scripts;
+    const { options } = ctx;
+    this.#plain =
+      options.windows.length === 0 && !options.uniques && options.leaderboardKey === undefined;
+  }
+
+  /** Plan `ops`, every call of this turn for `key`; rejects them at once if that cannot be done. */
+  add(key: string, ops: readonly Op[]): void {
+    const { options, isCluster, nowMs, local } = this.#ctx;
+    let keys: CounterKeys;
+    try {
+      keys = counterKeys(options, isCluster, nowMs, key);
+    } catch (error) {
+      return rejectAll(ops, error);
+    }
+    if (options.mode === 'atomic' && isCluster && keys.counterSlot !== keys.keySlot)
+      return rejectAll(
+        ops,
+        new HitsConfigError(
+          `options.hitKey(${JSON.stringify(key)}) is in slot ${keys.counterSlot}, the key in slot ` +
+            `${keys.keySlot}: mode 'atomic' on a Cluster needs both in one slot`,
+        ),
+      );
+    const counting = local === undefined ? ops.filter((op) => op.kind !== 'peek').length : 0;
+    const needValue = ops.some((op) => op.kind !== 'hit');
+    const wantUniques = options.uniques && needValue;
+    const visitors = counting > 0 && options.uniques ? visitorsOf(ops) : [];
+    const group: Group = {
+      key,
+      ops,
+      keys,
+      n: counting,
+      visitors,
+      // Buffered hits are counted where the read is sent: after this, they may be flushed.
+      localHits: local ? local.hits(key) : 0,
+      localWindows: keys.windows.map((w) => (local ? local.window(key, w.key) : 0)),
+      pending: 0,
+      value: null,
+      counts: [],
+      uniques: undefined,
+      error: undefined,
+    };
+    if (this.#plain && keys.keySlot === keys.counterSlot) {
+      // The fast script reads the value of every pair: for a hit() alone that read is wasted
+      // but costs less than a second kind of call.
+      this.#addPart(keys.keySlot, { group, flags: VALUE | COUNTER });
+      return;
+    }
+    const sections = new Map<number, number>();
+    const section = (slot: number, flags: number) =>
+      sections.set(slot, (sections.get(slot) ?? 0) | flags);
+    if (needValue) section(keys.keySlot, VALUE);
+    let counter = COUNTER;
+    if (options.uniques && (wantUniques || visitors.length > 0)) counter |= UNIQUES;
+    if (wantUniques) counter |= COUNT_UNIQUES;
+    section(keys.counterSlot, counter);
+    if (counting > 0 && options.leaderboardKey !== undefined)
+      section(this.#ctx.leaderboardSlot, BOARD);
+    for (const [slot, flags] of sections) this.#addPart(slot, { group, flags });
+  }
+
+  #addPart(slot: number, part: Part): void {
+    part.group.pending++;
+    const parts = this.#partsBySlot.get(slot);
+    if (parts) parts.push(part);
+    else this.#partsBySlot.set(slot, [part]);
+  }
+
+  /** The script calls for everything added: per slot, {@link MAX_BATCH_KEYS} parts per call. */
+  commands(): RedisCommand[] {
+    const { options, nowMs } = this.#ctx;
+    const header: Array<string | number> = [options.windows.length];
+    for (const name of options.windows)
+      header.push(windowTtlSeconds(name, windowIndex(name, nowMs), nowMs));
+    const commands: RedisCommand[] = [];
+    for (const [slot, parts] of this.#partsBySlot) {
+      for (let from = 0; from < parts.length; from += MAX_BATCH_KEYS) {
+        const chunk = parts.slice(from, from + MAX_BATCH_KEYS);
+        const fast = this.#plain && chunk.every((part) => part.flags === (VALUE | COUNTER));
+        const script = fast ? this.#scripts.readAndCount : this.#scripts.batch;
+        this.#commandParts.push(chunk);
+        this.#commandScripts.push(script);
+        commands.push(
+          fast ? this.#readAndCount(script, slot, chunk) : this.#batch(script, slot, chunk, header),
+        );
+      }
+    }
+    return commands;
+  }
+
+  #readAndCount(script: LuaScript, slot: number, chunk: readonly Part[]): RedisCommand {
+    const keys: string[] = [];
+    const argv: number[] = [];
+    for (const { group } of chunk) {
+      keys.push(group.key, group.keys.counter);
+      argv.push(group.n);
+    }
+    return script.command(slot, keys, argv);
+  }
+
+  #batch(
+    script: LuaScript,
+    slot: number,
+    chunk: readonly Part[],
+    header: ReadonlyArray<string | number>,
+  ): RedisCommand {
+    const { options } = this.#ctx;
+    const keys: string[] = [];
+    const argv = header.slice();
+    for (const { group, flags } of chunk) {
+      const { keys: derived } = group;
+      if (flags & VALUE) keys.push(group.key);
+      if (flags & COUNTER) {
+        keys.push(derived.counter);
+        for (const window of derived.windows) keys.push(window.key);
+      }
+      if (flags & UNIQUES) keys.push(derived.companions?.uniques as string);
+      const board = flags & BOARD;
+      if (board) keys.push(options.leaderboardKey as string);
+      const visitors = flags & UNIQUES ? group.visitors : [];
+      argv.push(flags, flags & (COUNTER | BOARD) ? group.n : 0, visitors.length, ...visitors);
+      if (board) argv.push(group.key);
+    }
+    return script.command(slot, keys, argv);
+  }
+
+  /** Replies of some commands (`replies[j]` for command `indexes[j]`): settle finished keys. */
+  deliver(indexes: readonly number[], replies: readonly Reply[]): void {
+    const windows = this.#ctx.options.windows.length;
+    indexes.forEach((index, j) => {
+      const [error, value] = replies[j] as Reply;
+      if (!error) this.#commandScripts[index]?.markLoaded();
+      const flat = Array.isArray(value) ? (value as unknown[]) : [];
+      let at = 0;
+      for (const part of this.#commandParts[index] ?? []) {
+        const { group, flags } = part;
+        const places = placesOf(flags, windows);
+        const first = flat[at];
+        const failure =
+          error ??
+          (first instanceof Error
+            ? first
+            : at + places > flat.length
+              ? new Error(`the batch script gave no reply for key ${JSON.stringify(group.key)}`)
+              : undefined);
+        if (failure) group.error ??= failure;
+        else {
+          let i = at;
+          if (flags & VALUE) {
+            const read = flat[i++];
+            group.value = typeof read === 'string' ? read : null;
+          }
+          if (flags & COUNTER) {
+            group.counts = flat.slice(i, i + 1 + windows).map(toCount);
+            i += 1 + windows;
+          }
+          if (flags & COUNT_UNIQUES) group.uniques = toCount(flat[i]);
+        }
+        at += places;
+        if (--group.pending === 0) this.#finish(group);
+      }
+    });
+  }
+
+  #finish(group: Group): void {
+    const { key, ops, error } = group;
+    const { local, options } = this.#ctx;
+    if (error) return local ? settleUnread(local, key, ops, error) : rejectAll(ops, error);
+    // Buffered: a hit() was counted when called (it is in localHits); a get counts now, on success.
+    const gets = local ? ops.filter((op) => op.kind === 'get') : [];
+    const [server = 0, ...windowCounts] = group.counts;
+    const total = server + group.localHits + gets.length;
+    const later = laterCounting(ops);
+    for (let i = 0; i < ops.length; i++) {
+      const op = ops[i] as Op;
+      const behind = later[i] as number;
+      if (op.kind === 'hit') {
+        op.resolve(total - behind);
+        continue;
+      }
+      const result: HitResult = { key, value: group.value, hits: total - behind };
+      if (options.windows.length > 0) {
+        const windows: { minute?: number; hour?: number; day?: number } = {};
+        options.windows.forEach((name, w) => {
+          windows[name] =
+            (windowCounts[w] ?? 0) + (group.localWindows[w] ?? 0) + gets.length - behind;
+        });
+        result.windows = windows;
+      }
+      if (group.uniques !== undefined) result.uniques = group.uniques;
+      op.resolve(result);
+    }
+    if (local) {
+      for (const op of gets) local.add(key, group.keys, op.visitor);
+      local.remember(key, total);
+    }
+  }
+}

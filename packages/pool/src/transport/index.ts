@@ -1,0 +1,11 @@
+/**
+ * `@hitpool/pool/transport`: what `@hitpool/hits` sends through. Internal API, typed and tested,
+ * but not part of the pool's documented API: it may change in any release, which is why
+ * `@hitpool/hits` depends on a `~` range of `@hitpool/pool`.
+ *
+ * @packageDocumentation
+ */
+export { type ClientHolder, clientSource, createExecutor } from './executor.js';
+export type { Deliver, Executor, Reply, TransportCommand } from './executor-types.js';
+export { assertContract, IOREDIS_VERSION, isClusterClient } from './ioredis-internals.js';
+export { REDIRECT_BACKOFF_MS } from './redirects.js';
