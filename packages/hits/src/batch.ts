@@ -96,17 +96,6 @@ function visitorsOf(ops: readonly Op[]): string[] {
   return [...visitors];
 }
 
-/** Hits as seen by op `i`: ops later in the same group have not happened yet for it. */
-function laterCounting(ops: readonly Op[]): number[] {
-  const later = new Array<number>(ops.length);
-  let seen = 0;
-  for (let i = ops.length - 1; i >= 0; i--) {
-    later[i] = seen;
-    if ((ops[i] as Op).kind !== 'peek') seen++;
-  }
-  return later;
-}
-
 /**
  * Buffered mode, the read failed: a `hit()` was counted in memory when it was called, so it
  * resolves (with the best known total) instead of telling its caller it failed; a `get` or
@@ -152,18 +141,25 @@ export class TurnBatch {
     try {
       keys = counterKeys(options, isCluster, nowMs, key);
     } catch (error) {
-      return rejectAll(ops, error);
+      rejectAll(ops, error);
+      return;
     }
-    if (options.mode === 'atomic' && isCluster && keys.counterSlot !== keys.keySlot)
-      return rejectAll(
+    if (options.mode === 'atomic' && isCluster && keys.counterSlot !== keys.keySlot) {
+      rejectAll(
         ops,
         new HitsConfigError(
           `options.hitKey(${JSON.stringify(key)}) is in slot ${keys.counterSlot}, the key in slot ` +
             `${keys.keySlot}: mode 'atomic' on a Cluster needs both in one slot`,
         ),
       );
-    const counting = local === undefined ? ops.filter((op) => op.kind !== 'peek').length : 0;
-    const needValue = ops.some((op) => op.kind !== 'hit');
+      return;
+    }
+    let counting = 0;
+    let needValue = false;
+    for (const op of ops) {
+      if (op.kind !== 'hit') needValue = true;
+      if (op.kind !== 'peek' && local === undefined) counting++;
+    }
     const wantUniques = options.uniques && needValue;
     const visitors = counting > 0 && options.uniques ? visitorsOf(ops) : [];
     const group: Group = {
@@ -174,7 +170,7 @@ export class TurnBatch {
       visitors,
       // Buffered hits are counted where the read is sent: after this, they may be flushed.
       localHits: local ? local.hits(key) : 0,
-      localWindows: keys.windows.map((w) => (local ? local.window(key, w.key) : 0)),
+      localWindows: local ? keys.windows.map((w) => local.window(key, w.key)) : [],
       pending: 0,
       value: null,
       counts: [],
@@ -213,6 +209,7 @@ export class TurnBatch {
     const header: Array<string | number> = [options.windows.length];
     for (const name of options.windows)
       header.push(windowTtlSeconds(name, windowIndex(name, nowMs), nowMs));
+    header.push(options.mode === 'atomic' ? 1 : 0);
     const commands: RedisCommand[] = [];
     for (const [slot, parts] of this.#partsBySlot) {
       for (let from = 0; from < parts.length; from += MAX_BATCH_KEYS) {
@@ -306,15 +303,21 @@ export class TurnBatch {
   #finish(group: Group): void {
     const { key, ops, error } = group;
     const { local, options } = this.#ctx;
-    if (error) return local ? settleUnread(local, key, ops, error) : rejectAll(ops, error);
+    if (error) {
+      if (local) settleUnread(local, key, ops, error);
+      else rejectAll(ops, error);
+      return;
+    }
     // Buffered: a hit() was counted when called (it is in localHits); a get counts now, on success.
     const gets = local ? ops.filter((op) => op.kind === 'get') : [];
-    const [server = 0, ...windowCounts] = group.counts;
-    const total = server + group.localHits + gets.length;
-    const later = laterCounting(ops);
-    for (let i = 0; i < ops.length; i++) {
-      const op = ops[i] as Op;
-      const behind = later[i] as number;
+    const counts = group.counts;
+    const total = (counts[0] ?? 0) + group.localHits + gets.length;
+    // Each caller sees the count as if the calls ran one after another: the counting calls after
+    // it in this turn have not happened yet for it.
+    let behind = 0;
+    for (const op of ops) if (op.kind !== 'peek') behind++;
+    for (const op of ops) {
+      if (op.kind !== 'peek') behind--;
       if (op.kind === 'hit') {
         op.resolve(total - behind);
         continue;
@@ -324,7 +327,7 @@ export class TurnBatch {
         const windows: { minute?: number; hour?: number; day?: number } = {};
         options.windows.forEach((name, w) => {
           windows[name] =
-            (windowCounts[w] ?? 0) + (group.localWindows[w] ?? 0) + gets.length - behind;
+            (counts[w + 1] ?? 0) + (group.localWindows[w] ?? 0) + gets.length - behind;
         });
         result.windows = windows;
       }

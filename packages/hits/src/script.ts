@@ -5,16 +5,18 @@ import type { RedisCommand } from './client.js';
  * The batch script: reads values and counts hits for many keys in one call (all the calls of one
  * turn of the event loop, at most {@link MAX_BATCH_KEYS} keys, all declared in KEYS).
  *
- * ARGV starts with the number of windows W and one TTL (seconds) per window, then one entry per
- * part (a key's share of the batch): `flags`, `n` (hits to add, 0 = read only), the number of
- * visitors and the visitors, then the leaderboard member if flag 8 is set. Flags: 1 read the
- * value, 2 the counter and its W window keys, 4 the HyperLogLog, 8 the leaderboard, 16 return
- * the distinct visitors. KEYS hold each part's keys in that order.
+ * ARGV starts with the number of windows W, one TTL (seconds) per window and the atomic flag
+ * ('1': mode 'atomic'), then one entry per part (a key's share of the batch): `flags`, `n` (hits
+ * to add, 0 = read only), the number of visitors and the visitors, then the leaderboard member if
+ * flag 8 is set. Flags: 1 read the value, 2 the counter and its W window keys, 4 the
+ * HyperLogLog, 8 the leaderboard, 16 return the distinct visitors. KEYS hold each part's keys in
+ * that order.
  *
- * Per part, everything that could make a later write fail (a wrong type, a counter that is not
- * an integer, a corrupt HyperLogLog) is checked before the part's first write, and the first
- * write is the counter's INCRBY, which Redis refuses as a whole: so a part either changes all its
- * keys or none, and one bad key fails only its own part while the others go on.
+ * A part's value is read before anything is written, and the counter's INCRBY is its first write,
+ * which Redis refuses as a whole: a part whose value or counter is of the wrong type changes
+ * nothing, and fails alone while the other parts go on. In atomic mode the window counters, the
+ * HyperLogLog and the leaderboard are also checked before the first write, so a part changes all
+ * its keys or none. A window key gets its TTL when this write created it.
  *
  * The reply is flat: per part, the value (flag 1), the total and the W window totals (flag 2),
  * the distinct visitors (flag 16), in that order, or a single 1 for a part with none of these
@@ -23,7 +25,8 @@ import type { RedisCommand } from './client.js';
  */
 export const BATCH_SCRIPT = `
 local W = tonumber(ARGV[1])
-local a = W + 2
+local atomic = ARGV[W + 2] == '1'
+local a = W + 3
 local k = 1
 local out = {}
 local o = 0
@@ -36,6 +39,7 @@ local function count(key)
   end
   return tonumber(c) or 0
 end
+local function fails(r) if type(r) == 'table' then return r.err end end
 while a <= #ARGV do
   local flags = tonumber(ARGV[a])
   local n = tonumber(ARGV[a + 1])
@@ -57,49 +61,55 @@ while a <= #ARGV do
   local err
   if vkey then
     local v = call('GET', vkey)
-    if type(v) == 'table' then err = v.err else o = o + 1; out[o] = v end
+    err = fails(v)
+    o = o + 1; out[o] = v
   end
+  local c
   if ckey and not err then
-    local c
     if n == 0 then
       c, err = count(ckey)
       o = o + 1; out[o] = c
-    end
-    for i = wfrom, wfrom + W - 1 do
-      if err then break end
-      c, err = count(KEYS[i])
-      if n == 0 then o = o + 1; out[o] = c end
+      for i = wfrom, wfrom + W - 1 do
+        if err then break end
+        c, err = count(KEYS[i])
+        o = o + 1; out[o] = c
+      end
+    elseif atomic then
+      for i = wfrom, wfrom + W - 1 do
+        c, err = count(KEYS[i])
+        if err then break end
+      end
     end
   end
   local seen = 0
-  if hll and not err and (want or (n > 0 and visitors > 0)) then
-    local s = call('PFCOUNT', hll)
-    if type(s) == 'table' then err = s.err else seen = s end
+  if hll and not err and (want or (atomic and n > 0 and visitors > 0)) then
+    seen = call('PFCOUNT', hll)
+    err = fails(seen)
   end
-  if board and n > 0 and not err then
-    local z = call('ZSCORE', board, member)
-    if type(z) == 'table' then err = z.err end
-  end
+  if board and atomic and n > 0 and not err then err = fails(call('ZSCORE', board, member)) end
   if n > 0 and not err then
     if ckey then
-      local c = call('INCRBY', ckey, n)
-      if type(c) == 'table' then
-        err = c.err
-      else
+      c = call('INCRBY', ckey, n)
+      err = fails(c)
+      if not err then
         o = o + 1; out[o] = c
         for i = wfrom, wfrom + W - 1 do
-          o = o + 1; out[o] = redis.call('INCRBY', KEYS[i], n)
-          redis.call('EXPIRE', KEYS[i], ARGV[2 + i - wfrom])
+          c = call('INCRBY', KEYS[i], n)
+          err = fails(c)
+          if err then break end
+          if c == n then call('EXPIRE', KEYS[i], ARGV[2 + i - wfrom]) end
+          o = o + 1; out[o] = c
         end
       end
     end
     if hll and visitors > 0 and not err then
       for i = vfrom, vfrom + visitors - 1, 1000 do
-        redis.call('PFADD', hll, unpack(ARGV, i, math.min(i + 999, vfrom + visitors - 1)))
+        err = fails(call('PFADD', hll, unpack(ARGV, i, math.min(i + 999, vfrom + visitors - 1))))
+        if err then break end
       end
-      if want then seen = redis.call('PFCOUNT', hll) end
+      if want and not err then seen = call('PFCOUNT', hll) end
     end
-    if board and not err then redis.call('ZINCRBY', board, n, member) end
+    if board and not err then err = fails(call('ZINCRBY', board, n, member)) end
   end
   if want and not err then o = o + 1; out[o] = seen end
   if places == 0 then

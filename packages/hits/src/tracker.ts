@@ -170,10 +170,12 @@ class Tracker implements HitTracker {
     for (const [key, group] of byKey) batch.add(key, group);
     let failed = false;
     const done = sendScripted(this.executor, batch.commands(), (indexes, results) => {
-      if (results.some(([error]) => error)) failed = true;
+      // Counted before any caller hears of the failure.
+      if (!failed && results.some(([error]) => error)) {
+        failed = true;
+        this.errors++;
+      }
       batch.deliver(indexes, results);
-    }).then(() => {
-      if (failed) this.errors++;
     });
     this.inFlight.add(done);
     void done.finally(() => this.inFlight.delete(done));
@@ -183,11 +185,15 @@ class Tracker implements HitTracker {
     if (this.closed) throw new HitsClosedError();
   }
 
-  async get(key: string, options?: HitOptions): Promise<HitResult> {
-    this.assertOpen();
-    checkKey(key);
-    const visitor = checkVisitor(options);
-    return this.enqueue<HitResult>('get', key, visitor);
+  get(key: string, options?: HitOptions): Promise<HitResult> {
+    // Not async: one promise per call, not two (this is the hot path).
+    try {
+      this.assertOpen();
+      checkKey(key);
+      return this.enqueue<HitResult>('get', key, checkVisitor(options));
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   async getMany(keys: readonly string[], options?: HitOptions): Promise<HitResult[]> {
@@ -199,17 +205,24 @@ class Tracker implements HitTracker {
     return Promise.all(keys.map((key) => this.enqueue<HitResult>('get', key, visitor)));
   }
 
-  async hit(key: string, options?: HitOptions): Promise<number> {
-    this.assertOpen();
-    checkKey(key);
-    const visitor = checkVisitor(options);
-    return this.enqueue<number>('hit', key, visitor);
+  hit(key: string, options?: HitOptions): Promise<number> {
+    try {
+      this.assertOpen();
+      checkKey(key);
+      return this.enqueue<number>('hit', key, checkVisitor(options));
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
-  async peek(key: string): Promise<HitResult> {
-    this.assertOpen();
-    checkKey(key);
-    return this.enqueue<HitResult>('peek', key, undefined);
+  peek(key: string): Promise<HitResult> {
+    try {
+      this.assertOpen();
+      checkKey(key);
+      return this.enqueue<HitResult>('peek', key, undefined);
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   async top(n = 10): Promise<Array<{ key: string; hits: number }>> {
