@@ -82,7 +82,10 @@ while a <= #ARGV do
     end
   end
   local seen = 0
-  if hll and not err and (want or (atomic and n > 0 and visitors > 0)) then
+  local adding = n > 0 and visitors > 0
+  -- Counted here only when no PFADD follows (its PFCOUNT answers), or to check the
+  -- HyperLogLog before the first write in atomic mode.
+  if hll and not err and ((want and not adding) or (atomic and adding)) then
     seen = call('PFCOUNT', hll)
     err = fails(seen)
   end
@@ -102,7 +105,7 @@ while a <= #ARGV do
         end
       end
     end
-    if hll and visitors > 0 and not err then
+    if hll and adding and not err then
       for i = vfrom, vfrom + visitors - 1, 1000 do
         err = fails(call('PFADD', hll, unpack(ARGV, i, math.min(i + 999, vfrom + visitors - 1))))
         if err then break end
