@@ -38,6 +38,37 @@ describe('Redis Cluster', () => {
     await Promise.all(keys.map((key) => pool.client.del(key)));
   });
 
+  it('client follows a MOVED to the node it names, whatever ioredis redirect budget is set', async () => {
+    // ioredis alone, with maxRedirections 1, fails these with "Too many Cluster redirections":
+    // the pool's redirect policy does not spend ioredis's budget, and goes straight to the node
+    // a MOVED names.
+    const strict = createPool({
+      cluster: { nodes: cluster.startupNodes, options: { maxRedirections: 1 } },
+      commandTimeoutMs: 1_000,
+    });
+    try {
+      const client = strict.client as Cluster;
+      const key = `${randomPrefix('moved')}k`;
+      const slot = await cluster.keySlot(key);
+      await client.set(key, '0');
+      const right = client.slots[slot]?.[0] as string;
+      const wrong = client.slots.find((nodes) => nodes[0] !== right)?.[0] as string;
+      for (let i = 1; i <= 20; i++) {
+        client.slots[slot] = [wrong];
+        expect(await client.incr(key)).toBe(i);
+      }
+      // Keyless and multi-key commands of one slot still route as ioredis routes them.
+      expect(await client.ping()).toBe('PONG');
+      const tag = `{${randomPrefix('tag')}}`;
+      expect(await client.mset(`${tag}a`, '1', `${tag}b`, '2')).toBe('OK');
+      expect(await client.mget(`${tag}a`, `${tag}b`)).toEqual(['1', '2']);
+      await client.del(key);
+      await client.del(`${tag}a`, `${tag}b`);
+    } finally {
+      await strict.close();
+    }
+  });
+
   it('runs a WATCH/MULTI/EXEC transaction on keys of one slot through a lease', async () => {
     const tag = `{${randomPrefix('tx')}}`;
     const [balance, log] = [`${tag}:balance`, `${tag}:log`];
