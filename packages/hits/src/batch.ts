@@ -62,7 +62,9 @@ interface Group {
   /** Parts still waiting for a reply. */
   pending: number;
   value: string | null;
-  counts: number[];
+  /** The flat reply holding this key's total and window totals, and where they start. */
+  counts: readonly unknown[];
+  countsAt: number;
   uniques: number | undefined;
   error: Error | undefined;
 }
@@ -72,6 +74,8 @@ interface Part {
   readonly group: Group;
   readonly flags: number;
 }
+
+const NONE: readonly never[] = Object.freeze([]);
 
 const toCount = (value: unknown): number =>
   value === null || value === undefined || value === false ? 0 : Number(value);
@@ -170,10 +174,11 @@ export class TurnBatch {
       visitors,
       // Buffered hits are counted where the read is sent: after this, they may be flushed.
       localHits: local ? local.hits(key) : 0,
-      localWindows: local ? keys.windows.map((w) => local.window(key, w.key)) : [],
+      localWindows: local ? keys.windows.map((w) => local.window(key, w.key)) : NONE,
       pending: 0,
       value: null,
-      counts: [],
+      counts: NONE,
+      countsAt: 0,
       uniques: undefined,
       error: undefined,
     };
@@ -289,7 +294,8 @@ export class TurnBatch {
             group.value = typeof read === 'string' ? read : null;
           }
           if (flags & COUNTER) {
-            group.counts = flat.slice(i, i + 1 + windows).map(toCount);
+            group.counts = flat;
+            group.countsAt = i;
             i += 1 + windows;
           }
           if (flags & COUNT_UNIQUES) group.uniques = toCount(flat[i]);
@@ -310,8 +316,8 @@ export class TurnBatch {
     }
     // Buffered: a hit() was counted when called (it is in localHits); a get counts now, on success.
     const gets = local ? ops.filter((op) => op.kind === 'get') : [];
-    const counts = group.counts;
-    const total = (counts[0] ?? 0) + group.localHits + gets.length;
+    const { counts, countsAt } = group;
+    const total = toCount(counts[countsAt]) + group.localHits + gets.length;
     // Each caller sees the count as if the calls ran one after another: the counting calls after
     // it in this turn have not happened yet for it.
     let behind = 0;
@@ -327,7 +333,7 @@ export class TurnBatch {
         const windows: { minute?: number; hour?: number; day?: number } = {};
         options.windows.forEach((name, w) => {
           windows[name] =
-            (counts[w + 1] ?? 0) + (group.localWindows[w] ?? 0) + gets.length - behind;
+            toCount(counts[countsAt + w + 1]) + (group.localWindows[w] ?? 0) + gets.length - behind;
         });
         result.windows = windows;
       }

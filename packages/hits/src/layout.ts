@@ -104,6 +104,8 @@ export interface CounterKeys {
   readonly windows: ReadonlyArray<{ key: string; ttl: number; name: WindowName; index: number }>;
 }
 
+const NO_WINDOWS: CounterKeys['windows'] = Object.freeze([]);
+
 /** The counter, window and uniques keys of `key` at `nowMs`. Throws if `hitKey` misbehaves. */
 export function counterKeys(
   options: ResolvedOptions,
@@ -116,15 +118,18 @@ export function counterKeys(
     options.windows.length > 0 || options.uniques
       ? companionKeys(key, counter, options.customHitKey)
       : undefined;
-  const windows = options.windows.map((name) => {
-    const index = windowIndex(name, nowMs);
-    return {
-      key: (companions as CompanionKeys).window(name, index),
-      ttl: windowTtlSeconds(name, index, nowMs),
-      name,
-      index,
-    };
-  });
+  const windows =
+    options.windows.length === 0
+      ? NO_WINDOWS
+      : options.windows.map((name) => {
+          const index = windowIndex(name, nowMs);
+          return {
+            key: (companions as CompanionKeys).window(name, index),
+            ttl: windowTtlSeconds(name, index, nowMs),
+            name,
+            index,
+          };
+        });
   return {
     counter,
     counterSlot: isCluster ? keySlot(counter) : -1,
