@@ -1,10 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import type { Executor, RedisCommand } from './client.js';
 import { HitsFlushError } from './errors.js';
-import { type CounterKeys, type WindowName, windowTtlSeconds } from './layout.js';
+import { type CounterKeys, flushSequenceKey, type WindowName, windowTtlSeconds } from './layout.js';
 import { FLUSH_SCRIPT, LuaScript, MAX_BATCH_KEYS } from './script.js';
 import { sendScriptedAll } from './send.js';
-import { slotTag } from './slot.js';
 
 /**
  * Seconds Redis remembers which buffered batches a tracker applied (one small key per tracker,
@@ -323,8 +322,7 @@ export class HitBuffer implements LocalCounts {
   }
 
   private build(slot: number, lane: number, parts: readonly Part[], nowMs: number): Batch {
-    const seqKey = `${slot < 0 ? '' : `{${slotTag(slot)}}:`}hits:flushed:${this.writer}:${lane}`;
-    const keys: string[] = [seqKey];
+    const keys: string[] = [flushSequenceKey(slot, this.writer, lane)];
     const index = new Map<string, number>();
     const keyIndex = (key: string): number => {
       let at = index.get(key);

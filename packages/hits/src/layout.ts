@@ -138,3 +138,12 @@ export function counterKeys(
     windows,
   };
 }
+
+/**
+ * Where a buffered flush stores the number of the last batch it applied, per tracker (`writer`),
+ * hash slot (`slot`, -1 when not on a Cluster) and lane: in the slot it writes, so the flush
+ * script can declare it with the counters it updates.
+ */
+export function flushSequenceKey(slot: number, writer: string, lane: number): string {
+  return `${slot < 0 ? '' : `{${slotTag(slot)}}:`}hits:flushed:${writer}:${lane}`;
+}

@@ -1,0 +1,166 @@
+import { describe, expect, it } from 'vitest';
+import { type BatchScripts, type Op, TurnBatch, type TurnContext } from './batch.js';
+import type { Reply } from './client.js';
+import { defaultHitKey, suffixHitKey } from './layout.js';
+import { resolveOptions } from './options.js';
+import { BATCH_SCRIPT, LuaScript, READ_AND_COUNT_SCRIPT } from './script.js';
+import { keySlot } from './slot.js';
+import type { HitTrackerOptions } from './types.js';
+
+/** An op whose outcome the test can read. */
+function op(kind: Op['kind'], key: string, visitor?: string) {
+  const outcome: { value?: unknown; error?: unknown } = {};
+  const entry: Op = {
+    kind,
+    key,
+    visitor,
+    resolve: (value) => {
+      outcome.value = value;
+    },
+    reject: (error) => {
+      outcome.error = error;
+    },
+  };
+  return { op: entry, outcome };
+}
+
+const NOW = Date.UTC(2026, 10, 27, 12, 0, 30);
+
+function turn(options: Omit<HitTrackerOptions, 'redis'>, isCluster = false) {
+  const resolved = resolveOptions({ redis: {} as HitTrackerOptions['redis'], ...options });
+  const ctx: TurnContext = {
+    options: resolved,
+    isCluster,
+    nowMs: NOW,
+    leaderboardSlot: isCluster && resolved.leaderboardKey ? keySlot(resolved.leaderboardKey) : -1,
+    local: undefined,
+  };
+  const scripts: BatchScripts = {
+    batch: new LuaScript(BATCH_SCRIPT),
+    readAndCount: new LuaScript(READ_AND_COUNT_SCRIPT),
+  };
+  return { batch: new TurnBatch(ctx, scripts), scripts };
+}
+
+describe('TurnBatch (planning and finishing a turn, no Redis)', () => {
+  it('sends a plain turn as one read-and-count call and gives each caller its own count', () => {
+    const { batch } = turn({});
+    const a1 = op('get', 'a');
+    const a2 = op('get', 'a');
+    const a3 = op('hit', 'a');
+    const b = op('peek', 'b');
+    batch.add('a', [a1.op, a2.op, a3.op]);
+    batch.add('b', [b.op]);
+    const commands = batch.commands();
+    expect(commands).toHaveLength(1);
+    const [command] = commands;
+    // First call of this script: EVAL (loads it); keys are pairs, ARGV the hits to add.
+    expect(command?.name).toBe('eval');
+    expect(command?.args.slice(1)).toEqual([
+      4,
+      'a',
+      defaultHitKey('a'),
+      'b',
+      defaultHitKey('b'),
+      3,
+      0,
+    ]);
+    batch.deliver([0], [[null, ['va', 13, null, 7]]]);
+    expect(a1.outcome.value).toEqual({ key: 'a', value: 'va', hits: 11 });
+    expect(a2.outcome.value).toEqual({ key: 'a', value: 'va', hits: 12 });
+    expect(a3.outcome.value).toBe(13);
+    expect(b.outcome.value).toEqual({ key: 'b', value: null, hits: 7 });
+  });
+
+  it('rejects only the callers of a key whose entry is an error', () => {
+    const { batch } = turn({});
+    const good = op('get', 'good');
+    const bad = op('get', 'bad');
+    batch.add('good', [good.op]);
+    batch.add('bad', [bad.op]);
+    batch.commands();
+    const wrongType = new Error(
+      'WRONGTYPE Operation against a key holding the wrong kind of value',
+    );
+    batch.deliver([0], [[null, ['v', 1, wrongType, false]]]);
+    expect(good.outcome.value).toEqual({ key: 'good', value: 'v', hits: 1 });
+    expect(bad.outcome.error).toBe(wrongType);
+  });
+
+  it('rejects every caller of a call that failed as a whole, and loads the script once', () => {
+    const { batch, scripts } = turn({});
+    const a = op('get', 'a');
+    batch.add('a', [a.op]);
+    batch.commands();
+    const down = new Error('Connection is closed.');
+    batch.deliver([0], [[down, null]]);
+    expect(a.outcome.error).toBe(down);
+    expect(scripts.readAndCount.command(-1, [], []).name).toBe('eval');
+    scripts.readAndCount.markLoaded();
+    expect(scripts.readAndCount.command(-1, [], []).name).toBe('evalsha');
+  });
+
+  it('uses the full script with windows, uniques and leaderboard, and reads every section back', () => {
+    const { batch } = turn({
+      windows: ['minute', 'hour'],
+      uniques: true,
+      leaderboard: { key: 'board' },
+    });
+    const a = op('get', 'a', 'visitor-1');
+    batch.add('a', [a.op]);
+    const [command] = batch.commands();
+    const args = command?.args ?? [];
+    const keyCount = args[1] as number;
+    const keys = args.slice(2, 2 + keyCount);
+    const argv = args.slice(2 + keyCount);
+    expect(keys[0]).toBe('a');
+    expect(keys[1]).toBe(defaultHitKey('a'));
+    expect(keys).toHaveLength(6);
+    expect(keys[5]).toBe('board');
+    // W, one TTL per window, the atomic flag, then flags, n, visitors and the board member.
+    expect(argv[0]).toBe(2);
+    expect(argv[3]).toBe(0);
+    expect(argv.slice(4)).toEqual([1 | 2 | 4 | 8 | 16, 1, 1, 'visitor-1', 'a']);
+    batch.deliver([0], [[null, ['va', 9, 4, 6, 3]]]);
+    expect(a.outcome.value).toEqual({
+      key: 'a',
+      value: 'va',
+      hits: 9,
+      windows: { minute: 4, hour: 6 },
+      uniques: 3,
+    });
+  });
+
+  it('splits a key across slots on a Cluster when its counter lives elsewhere, and settles once both answered', () => {
+    const { batch } = turn({ hitKey: suffixHitKey() }, true);
+    const a = op('get', 'name');
+    batch.add('name', [a.op]);
+    const commands = batch.commands();
+    expect(commands.map((command) => command.slot).sort()).toEqual(
+      [keySlot('name'), keySlot('name_hit')].sort(),
+    );
+    const valueAt = commands.findIndex((command) => command.slot === keySlot('name'));
+    const counterAt = 1 - valueAt;
+    batch.deliver([valueAt], [[null, ['v']]]);
+    expect(a.outcome).toEqual({});
+    batch.deliver([counterAt], [[null, [5]]]);
+    expect(a.outcome.value).toEqual({ key: 'name', value: 'v', hits: 5 });
+  });
+
+  it('puts at most 500 keys in one call', () => {
+    const { batch } = turn({});
+    const outcomes = Array.from({ length: 1_200 }, (_, i) => {
+      const entry = op('get', `k${i}`);
+      batch.add(`k${i}`, [entry.op]);
+      return entry.outcome;
+    });
+    const commands = batch.commands();
+    expect(commands).toHaveLength(3);
+    const replies: Reply[] = commands.map((command) => {
+      const pairs = ((command.args[1] as number) / 2) | 0;
+      return [null, Array.from({ length: pairs }, () => ['v', 1]).flat()];
+    });
+    batch.deliver([0, 1, 2], replies);
+    expect(outcomes.every((outcome) => (outcome.value as { hits: number }).hits === 1)).toBe(true);
+  });
+});
