@@ -12,8 +12,9 @@ import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createHitTracker, defaultHitKey, type HitsError, HitsFlushError } from '../src/index.js';
 
-// Buffered counting through outages and lost replies (drill findings F5, F6, F7). Flushes run
-// when the test says so (explicit flush() or a faked interval), never on a real timer.
+// Buffered counting through outages and lost replies: a flush is applied once, counting goes on
+// while Redis is away, drops are reported at most once per interval. Flushes run when the test
+// says so (explicit flush() or a faked interval), never on a real timer.
 
 let server: RedisServer;
 beforeAll(async () => {
@@ -35,7 +36,7 @@ async function ready(client: Redis): Promise<Redis> {
   return client;
 }
 
-describe('a buffered flush is applied once (F5)', () => {
+describe('a buffered flush is applied once', () => {
   it('a flush that timed out but still ran is not counted again when it is sent again', async () => {
     const client = await ready(server.connect({ commandTimeout: 200 }));
     const hits = createHitTracker({ redis: client, buffer: { flushIntervalMs: 60_000 } });
@@ -101,7 +102,7 @@ describe('a buffered flush is applied once (F5)', () => {
       await hitAll();
       await server.kill();
       await waitFor('the client to notice', () => pool.client.status !== 'ready', 5000, 10);
-      // Counting goes on while Redis is away: every hit() resolves (F6).
+      // Counting goes on while Redis is away: every hit() resolves.
       const during = await Promise.all([hitAll(), hitAll()]);
       expect(during.flat().every((total) => Number.isInteger(total) && total >= 1)).toBe(true);
       // (stats().errors counts the reads that failed; no flush may add to it.)
@@ -122,7 +123,7 @@ describe('a buffered flush is applied once (F5)', () => {
   });
 });
 
-describe('buffered hit() and get() while Redis is away (F6)', () => {
+describe('buffered hit() and get() while Redis is away', () => {
   it('hit() resolves with the best known total; get() rejects and does not count', async () => {
     const client = await ready(
       server.connect({ maxRetriesPerRequest: 0, enableOfflineQueue: false }),
@@ -156,7 +157,7 @@ describe('buffered hit() and get() while Redis is away (F6)', () => {
   });
 });
 
-describe('dropped hits are reported at most once per interval (F7)', () => {
+describe('dropped hits are reported at most once per interval', () => {
   it('merges drops into one error event per flush interval, carrying the count and keys', async () => {
     const client = await ready(
       server.connect({ maxRetriesPerRequest: 0, enableOfflineQueue: false }),
