@@ -1,7 +1,22 @@
 import type { LedgerComparison } from './counters.js';
 import type { LoadResult } from './load.js';
 import { recordDrill } from './report.js';
-import type { DrillRow } from './table.js';
+import type { ClientFigures, DrillRow } from './table.js';
+import { CLIENT_LABEL } from './workload.js';
+
+/** The `client` callers' ok and failed calls from `load`, and their counters. */
+export function clientFigures(load: LoadResult, counters: LedgerComparison): ClientFigures {
+  let failed = 0;
+  for (const [code, count] of Object.entries(load.failures.counts)) {
+    if (code.startsWith(`${CLIENT_LABEL}:`)) failed += count;
+  }
+  return {
+    ok: load.okByLabel[CLIENT_LABEL] ?? 0,
+    failed,
+    lost: counters.lost,
+    extra: counters.extra,
+  };
+}
 
 /** Options for {@link reportDrill}. */
 export interface DrillReport {
@@ -11,6 +26,12 @@ export interface DrillReport {
   recoverFrom?: string;
   /** Acknowledged vs final counters; omit when the drill does not count. */
   counters?: Record<string, LedgerComparison>;
+  /**
+   * The counters of the callers of plain commands on `pool.client` (label
+   * {@link CLIENT_LABEL}); gives the row its `client` figures and counts into
+   * "acknowledged but lost". Omit when the drill has no such callers.
+   */
+  client?: LedgerComparison;
   /** Anything else worth printing (stats, peaks, tolerances). */
   details?: Record<string, unknown>;
   /** The JSON-lines file from `inject('drillResults')`. */
@@ -36,7 +57,11 @@ export function recovery(load: LoadResult, mark: string): number | 'never' {
 export function reportDrill(report: DrillReport): DrillRow {
   const { load } = report;
   const recoverMs = report.recoverFrom === undefined ? null : recovery(load, report.recoverFrom);
-  const counters = Object.values(report.counters ?? {});
+  const allCounters: Record<string, LedgerComparison> | undefined =
+    report.client === undefined
+      ? report.counters
+      : { ...report.counters, [CLIENT_LABEL]: report.client };
+  const counters = Object.values(allCounters ?? {});
   const row: DrillRow = {
     drill: report.drill,
     ok: load.ok,
@@ -45,6 +70,7 @@ export function reportDrill(report: DrillReport): DrillRow {
     recoverMs,
     ...(report.recoverFrom !== undefined ? { recoverFrom: report.recoverFrom } : {}),
     ackLost: counters.length === 0 ? null : counters.reduce((sum, c) => sum + c.lost, 0),
+    ...(report.client !== undefined ? { client: clientFigures(load, report.client) } : {}),
   };
   const round = (value: number) => Math.round(value);
   recordDrill(
@@ -55,6 +81,7 @@ export function reportDrill(report: DrillReport): DrillRow {
       'slowest ok call ms': round(load.maxOkLatencyMs),
       'slowest call ms': round(load.maxLatencyMs),
       'pending calls after settle': load.pending,
+      'calls ok by caller': load.okByLabel,
       marks: Object.fromEntries(
         Object.entries(load.marks).map(([name, mark]) => [
           name,
@@ -78,7 +105,7 @@ export function reportDrill(report: DrillReport): DrillRow {
         ]),
       ),
       'failure samples': load.failures.samples,
-      ...(report.counters ? { counters: report.counters } : {}),
+      ...(allCounters ? { counters: allCounters } : {}),
       ...report.details,
     },
     report.resultsFile,

@@ -52,7 +52,7 @@ describe('formatTable', () => {
       },
     ]);
     expect(table.split('\n')[2]).toBe(
-      '| restart | 10 | 5: POOL_ACQUIRE_TIMEOUT ×3, ECONNREFUSED ×2 | 2100 ms | 12 ms after server back | n/a |',
+      '| restart | 10 | 5: POOL_ACQUIRE_TIMEOUT ×3, ECONNREFUSED ×2 | 2100 ms | 12 ms after server back | n/a | n/a |',
     );
   });
 });

@@ -27,7 +27,8 @@ export default function setup(project: TestProject): () => void {
       // No drill recorded a row (all skipped or filtered out).
     }
     rm(dir);
-    // Drill names start with the drill's number in issue 7 (`3a ...`), whatever order the files ran in.
+    // Drill names start with the drill's number in the README's drill table (`3a ...`), whatever
+    // order the files ran in.
     rows.sort((a, b) => a.drill.localeCompare(b.drill, 'en', { numeric: true }));
     if (rows.length > 0) console.log(`\nhitpool drills\n\n${formatTable(rows)}\n`);
   };

@@ -1,3 +1,13 @@
+/** What the callers of plain commands on `pool.client` (label `client`) got in one drill. */
+export interface ClientFigures {
+  ok: number;
+  failed: number;
+  /** Their acknowledged increments missing from Redis afterwards. */
+  lost: number;
+  /** Their increments in Redis whose call failed. */
+  extra: number;
+}
+
 /** One line of the drill table. */
 export interface DrillRow {
   drill: string;
@@ -14,6 +24,8 @@ export interface DrillRow {
   recoverFrom?: string;
   /** Acknowledged increments missing from Redis afterwards; null when the drill does not count. */
   ackLost: number | null;
+  /** The `pool.client` callers' own figures; absent when the drill has none. */
+  client?: ClientFigures;
 }
 
 const ms = (value: number) => `${Math.round(value)} ms`;
@@ -32,6 +44,12 @@ function recoveryCell(row: DrillRow): string {
   return row.recoverMs === 'never' ? `never${from}` : `${ms(row.recoverMs)}${from}`;
 }
 
+function clientCell(row: DrillRow): string {
+  const client = row.client;
+  if (client === undefined) return 'n/a';
+  return `${client.ok} / ${client.failed} / ${client.lost} / ${client.extra}`;
+}
+
 /** The rows as a Markdown table (pastes straight into a README). */
 export function formatTable(rows: readonly DrillRow[]): string {
   const header = [
@@ -41,6 +59,7 @@ export function formatTable(rows: readonly DrillRow[]): string {
     'Longest stall',
     'Time to recover',
     'Acknowledged but lost',
+    '`pool.client` calls ok / failed / lost / extra',
   ];
   const lines = rows.map((row) => [
     row.drill,
@@ -49,6 +68,7 @@ export function formatTable(rows: readonly DrillRow[]): string {
     ms(row.longestStallMs),
     recoveryCell(row),
     row.ackLost === null ? 'n/a' : String(row.ackLost),
+    clientCell(row),
   ]);
   return [header, header.map(() => '---'), ...lines]
     .map((cells) => `| ${cells.join(' | ')} |`)

@@ -13,6 +13,14 @@ export interface PoolLike {
   use<T>(fn: (redis: Redis | Cluster) => T | Promise<T>): Promise<T>;
 }
 
+/** Label of the callers of plain commands on the shared client: failure codes read `client:...`. */
+export const CLIENT_LABEL = 'client';
+
+/** What the workload needs of a shared client (`pool.client` from @hitpool/pool fits). */
+export interface ClientLike {
+  incr(key: string): Promise<number>;
+}
+
 /** Options for {@link createWorkload}. */
 export interface WorkloadOptions {
   tracker: TrackerLike;
@@ -24,17 +32,31 @@ export interface WorkloadOptions {
   transactionCallers?: number;
   /** The key transaction caller `i` increments (one key per caller, so WATCH never conflicts). */
   transactionKey?: (caller: number) => string;
+  /** Shared client for the `client` callers (`INCR` on {@link clientKeys}); omit for none. */
+  client?: ClientLike;
+  /** Number of callers (after the transaction callers) that `INCR` a key on `client`; default 0. */
+  clientCallers?: number;
+  /** Counter keys the `client` callers increment, in turn (shared by all of them). */
+  clientKeys?: readonly string[];
 }
 
-/** The standard drill workload: `hits.get` callers and WATCH/MULTI callers, with ledgers of what was acknowledged. */
+/**
+ * The standard drill workload: `hits.get` callers, WATCH/MULTI callers on leases and,
+ * when asked, callers of plain commands on the shared client, with ledgers of what was
+ * acknowledged.
+ */
 export interface Workload {
   call(caller: number): Promise<void>;
-  /** `tx` for transaction callers, for {@link LoadOptions.labelOf}. */
+  /** `tx` for transaction callers, `client` for shared-client callers, for {@link LoadOptions.labelOf}. */
   labelOf(caller: number): string | undefined;
   /** Hits acknowledged by `get`, per key. */
   readonly hits: AckLedger;
   /** Transaction increments acknowledged, per transaction key. */
   readonly transactions: AckLedger;
+  /** `INCR`s on the shared client acknowledged, per key. */
+  readonly clientIncrements: AckLedger;
+  /** Every key the `client` callers may increment (read them all back: a key can hold only failed calls). */
+  readonly clientKeys: readonly string[];
 }
 
 /** The value each tracked key is seeded with, so a reply meant for another key is caught. */
@@ -48,7 +70,14 @@ export function createWorkload(options: WorkloadOptions): Workload {
   const transactions = new AckLedger();
   const txCallers = options.pool ? (options.transactionCallers ?? 0) : 0;
   const txKey = options.transactionKey ?? ((caller: number) => `drill-tx:${caller}`);
+  const clientKeys = options.client ? (options.clientKeys ?? []) : [];
+  const clientCallers = clientKeys.length > 0 ? (options.clientCallers ?? 0) : 0;
+  const clientIncrements = new AckLedger();
+  /** Last `INCR` reply each caller saw per key: the next one on that key must be higher. */
+  const lastReplies = new Map<string, number>();
   const turns: number[] = [];
+  const kindOf = (caller: number): 'tx' | typeof CLIENT_LABEL | 'get' =>
+    caller < txCallers ? 'tx' : caller < txCallers + clientCallers ? CLIENT_LABEL : 'get';
 
   const get = async (caller: number) => {
     const turn = turns[caller] ?? 0;
@@ -81,12 +110,37 @@ export function createWorkload(options: WorkloadOptions): Workload {
     transactions.ack(key);
   };
 
+  const increment = async (client: ClientLike, caller: number) => {
+    const turn = turns[caller] ?? 0;
+    turns[caller] = turn + 1;
+    const key = clientKeys[(caller + turn) % clientKeys.length] as string;
+    const reply: unknown = await client.incr(key);
+    const seen = `${caller}:${key}`;
+    const previous = lastReplies.get(seen) ?? 0;
+    if (typeof reply !== 'number' || !Number.isInteger(reply) || reply <= previous) {
+      throw new DrillCheckError(
+        'WRONG_REPLY',
+        `incr(${key}) returned ${JSON.stringify(reply)} after ${previous} for the same caller`,
+      );
+    }
+    lastReplies.set(seen, reply);
+    clientIncrements.ack(key);
+  };
+
   return {
     hits,
     transactions,
-    labelOf: (caller) => (options.pool && caller < txCallers ? 'tx' : undefined),
+    clientIncrements,
+    clientKeys,
+    labelOf(caller) {
+      const kind = kindOf(caller);
+      return kind === 'get' ? undefined : kind;
+    },
     call(caller) {
-      return options.pool && caller < txCallers ? transaction(options.pool, caller) : get(caller);
+      const kind = kindOf(caller);
+      if (kind === 'tx' && options.pool) return transaction(options.pool, caller);
+      if (kind === CLIENT_LABEL && options.client) return increment(options.client, caller);
+      return get(caller);
     },
   };
 }

@@ -9,11 +9,14 @@ import { type UnhandledWatch, watchUnhandled } from '../src/unhandled.js';
 import { createWorkload, type Workload } from '../src/workload.js';
 
 /**
- * Settings every drill shares. The issue asks for 200 concurrent callers; 20
- * of them run a WATCH/MULTI transaction on a lease, the rest call `hits.get`.
+ * Settings every drill shares: 200 concurrent callers; 20 of them run a
+ * WATCH/MULTI transaction on a lease, the rest call `hits.get`. Drills that
+ * ask for it (the Cluster ones) turn 20 of the `hits.get` callers into callers
+ * of plain commands (`INCR`) on the pool's shared client.
  */
 export const CALLERS = 200;
 export const TRANSACTION_CALLERS = 20;
+export const CLIENT_CALLERS = 20;
 
 /**
  * Slack allowed over a configured timeout before a drill calls it broken: the
@@ -42,7 +45,8 @@ export function correctnessFailures(counts: Readonly<Record<string, number>>): s
 
 /**
  * Milliseconds from `mark` to the first success of each kind of caller: `main`
- * (`hits.get` on the shared client) and `tx` (leases). Missing = never.
+ * (`hits.get` on the shared client) and `tx` (leases). Missing = never. (Drills
+ * with `client` callers check those on their own: {@link firstSuccessAfter}.)
  */
 function recoveryByCaller(
   load: LoadResult,
@@ -59,12 +63,37 @@ export function expectBothServeAgainWithin(load: LoadResult, mark: string, limit
   expect(recovery.tx, `leases after "${mark}"`).toBeLessThanOrEqual(limitMs);
 }
 
+/** Milliseconds from `mark` to the first success of the callers labelled `label`; undefined = never. */
+export function firstSuccessAfter(
+  load: LoadResult,
+  mark: string,
+  label: string,
+): number | undefined {
+  return load.marks[mark]?.firstSuccessAfterByLabelMs[label];
+}
+
+/** The failures of the callers labelled `label` (codes `label:...`), by code. */
+export function failuresOf(load: LoadResult, label: string): Record<string, number> {
+  return Object.fromEntries(
+    Object.entries(load.failures.counts).filter(([code]) => code.startsWith(`${label}:`)),
+  );
+}
+
+/** Options for {@link startDrillClients}. */
+export interface DrillClientOptions {
+  /**
+   * Counter keys for {@link CLIENT_CALLERS} callers that `INCR` them in turn on `pool.client`
+   * (label `client`), taken from the `hits.get` callers; omit for none.
+   */
+  clientKeys?: readonly string[];
+}
+
 /** What a drill runs its load with; {@link DrillClients.close} releases it. */
 export interface DrillClients {
   tracker: HitTracker;
   workload: Workload;
   unhandled: UnhandledWatch;
-  /** {@link runLoad} with {@link CALLERS} callers running the workload (`main` and `tx` labels). */
+  /** {@link runLoad} with {@link CALLERS} callers running the workload (`main`, `tx` and maybe `client` labels). */
   runWorkload(options: Omit<LoadOptions, 'callers' | 'call' | 'labelOf'>): Promise<LoadResult>;
   /** Stop the unhandled watch, close the tracker, then the pool (grace 1 s). */
   close(): Promise<void>;
@@ -72,13 +101,15 @@ export interface DrillClients {
 
 /**
  * The standard drill set-up on `pool`: a tracker, the workload of {@link CALLERS}
- * callers of which {@link TRANSACTION_CALLERS} run WATCH/MULTI on `transactionKey(caller)`,
- * and a watch on unhandled rejections.
+ * callers of which {@link TRANSACTION_CALLERS} run WATCH/MULTI on `transactionKey(caller)`
+ * (and, with `clientKeys`, {@link CLIENT_CALLERS} `INCR` on `pool.client`), and a watch on
+ * unhandled rejections.
  */
 export function startDrillClients(
   pool: RedisPool,
   keys: readonly string[],
   transactionKey: (caller: number) => string,
+  options: DrillClientOptions = {},
 ): DrillClients {
   const tracker = createHitTracker({ redis: pool });
   const workload = createWorkload({
@@ -87,6 +118,9 @@ export function startDrillClients(
     pool,
     transactionCallers: TRANSACTION_CALLERS,
     transactionKey,
+    ...(options.clientKeys
+      ? { client: pool.client, clientCallers: CLIENT_CALLERS, clientKeys: options.clientKeys }
+      : {}),
   });
   const unhandled = watchUnhandled();
   return {
@@ -103,18 +137,25 @@ export function startDrillClients(
   };
 }
 
-/** Acknowledged hits and transaction increments versus what `reader`'s Redis holds now. */
+/**
+ * Acknowledged hits, transaction increments and shared-client `INCR`s versus what
+ * `reader`'s Redis holds now (`client` compares nothing with nothing when the workload
+ * has no `client` callers).
+ */
 export async function compareCounters(
   workload: Workload,
   reader: Redis | Cluster,
-): Promise<{ hits: LedgerComparison; transactions: LedgerComparison }> {
+): Promise<{ hits: LedgerComparison; transactions: LedgerComparison; client: LedgerComparison }> {
   const readTracker = createHitTracker({ redis: reader });
   try {
     const hits = workload.hits.compare(await readHits(readTracker, workload.hits.keys));
     const transactions = workload.transactions.compare(
       await readIntegers(reader, workload.transactions.keys),
     );
-    return { hits, transactions };
+    const client = workload.clientIncrements.compare(
+      await readIntegers(reader, workload.clientKeys),
+    );
+    return { hits, transactions, client };
   } finally {
     await readTracker.close();
   }
