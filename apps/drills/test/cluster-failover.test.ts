@@ -5,10 +5,14 @@ import type { LedgerComparison } from '../src/counters.js';
 import { keyNames, seedKeys } from '../src/data.js';
 import { reportDrill } from '../src/figures.js';
 import { type LoadResult, runLoad, type ScenarioContext } from '../src/load.js';
+import { CLIENT_LABEL } from '../src/workload.js';
 import {
+  CLIENT_CALLERS,
   compareCounters,
   DRILL_POOL,
   expectSettledAndCorrect,
+  failuresOf,
+  firstSuccessAfter,
   startDrillClients,
 } from './common.js';
 
@@ -42,8 +46,10 @@ async function keyOnOtherMaster(prefix: string, slot: number): Promise<string> {
 /**
  * Run the standard load on keys that all live in one slot (one hash tag), so
  * the stall is the stall of the shard that fails over, then compare what was
- * acknowledged with what the cluster holds. Meanwhile 10 bystander callers read
- * a key on another master, to show the rest of the cluster keeps serving.
+ * acknowledged with what the cluster holds. Besides the `hits.get` and lease
+ * callers, {@link CLIENT_CALLERS} callers `INCR` 10 counters of that slot on
+ * `pool.client` (label `client`). Meanwhile 10 bystander callers read a key on
+ * another master, to show the rest of the cluster keeps serving.
  */
 async function clusterDrill(
   label: string,
@@ -52,6 +58,7 @@ async function clusterDrill(
   load: LoadResult;
   hits: LedgerComparison;
   transactions: LedgerComparison;
+  client: LedgerComparison;
   bystander: LoadResult;
   poolStats: PoolStats;
   unhandled: number;
@@ -60,6 +67,7 @@ async function clusterDrill(
   await cluster.waitForReplicas();
   const prefix = randomPrefix(label);
   const keys = keyNames(prefix, 50, prefix);
+  const clientKeys = keyNames(`${prefix}n`, 10, prefix);
   const slot = await cluster.keySlot(keys[0] as string);
   const other = await keyOnOtherMaster(prefix, slot);
   const admin = cluster.connect();
@@ -69,6 +77,7 @@ async function clusterDrill(
     pool,
     keys,
     (caller) => `${prefix}{${prefix}}tx:${caller}`,
+    { clientKeys },
   );
   try {
     let mainDone = () => {};
@@ -88,12 +97,13 @@ async function clusterDrill(
     mainDone();
     const bystander = await bystanderRun;
     if (load.scenarioError) throw load.scenarioError;
-    const { hits, transactions } = await compareCounters(workload, admin);
+    const { hits, transactions, client } = await compareCounters(workload, admin);
     return {
       load,
       bystander,
       hits,
       transactions,
+      client,
       poolStats: pool.stats(),
       unhandled: unhandled.errors.length,
     };
@@ -101,6 +111,17 @@ async function clusterDrill(
     admin.disconnect();
     await close();
   }
+}
+
+/** The `client` callers' failures whose message says ioredis gave up redirecting. */
+function tooManyRedirections(load: LoadResult): Record<string, number> {
+  return Object.fromEntries(
+    Object.entries(failuresOf(load, CLIENT_LABEL)).filter(
+      ([code]) =>
+        code.includes('Too many Cluster redirections') ||
+        (load.failures.samples[code] ?? '').includes('Too many Cluster redirections'),
+    ),
+  );
 }
 
 function bystanderFigures(load: LoadResult): Record<string, unknown> {
@@ -124,6 +145,7 @@ it('Cluster planned failover (CLUSTER FAILOVER on a replica) loses nothing', asy
     load: result.load,
     recoverFrom: 'promoted',
     counters: { hits: result.hits, transactions: result.transactions },
+    client: result.client,
     details: {
       'other master (10 callers)': bystanderFigures(result.bystander),
       'unhandled rejections': result.unhandled,
@@ -134,6 +156,11 @@ it('Cluster planned failover (CLUSTER FAILOVER on a replica) loses nothing', asy
   expectSettledAndCorrect(result.load);
   expect(result.hits.lost).toBe(0);
   expect(result.transactions.lost).toBe(0);
+  // The shared client's own callers: a planned failover is a MOVED away, followed without a
+  // single failed call, and nothing they were told was applied goes missing.
+  expect(result.load.okByLabel[CLIENT_LABEL], 'pool.client calls ok').toBeGreaterThan(0);
+  expect(failuresOf(result.load, CLIENT_LABEL), 'pool.client failures').toEqual({});
+  expect(result.client.lost, 'pool.client increments lost').toBe(0);
   expect(result.unhandled).toBe(0);
   expect(result.bystander.failures.counts).toEqual({});
 });
@@ -157,11 +184,17 @@ it('Cluster kill -9 of a master: the replica takes over, lost increments counted
     load: result.load,
     recoverFrom: 'kill',
     counters: { hits: result.hits, transactions: result.transactions },
+    client: result.client,
     details: {
       'promoted after kill ms': Math.round(
         (result.load.marks.promoted?.atMs ?? 0) - (result.load.marks.kill?.atMs ?? 0),
       ),
       'first success after promotion ms': result.load.marks.promoted?.firstSuccessAfterMs,
+      'pool.client: first success after promotion ms': firstSuccessAfter(
+        result.load,
+        'promoted',
+        CLIENT_LABEL,
+      ),
       'other master (10 callers)': bystanderFigures(result.bystander),
       'unhandled rejections': result.unhandled,
       'pool stats': result.poolStats,
@@ -171,6 +204,13 @@ it('Cluster kill -9 of a master: the replica takes over, lost increments counted
   expectSettledAndCorrect(result.load);
   expect(result.load.marks.promoted?.firstSuccessAfterMs).not.toBeNull();
   expect(result.unhandled).toBe(0);
+  // The shared client's own callers come back once the replica serves the slot, and the
+  // pool's redirect policy never lets ioredis give up with "Too many Cluster redirections".
+  expect(
+    firstSuccessAfter(result.load, 'promoted', CLIENT_LABEL),
+    'pool.client calls after the promotion',
+  ).toBeDefined();
+  expect(tooManyRedirections(result.load), 'pool.client redirect errors').toEqual({});
   // The other masters keep serving: their callers never fail and never wait for the dead
   // node's command timeout.
   expect(result.bystander.failures.counts).toEqual({});

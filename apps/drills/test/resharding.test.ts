@@ -3,7 +3,8 @@ import { type RedisCluster, randomPrefix, startRedisCluster } from '@hitpool/tes
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
 import { keyNames, seedKeys } from '../src/data.js';
 import { reportDrill } from '../src/figures.js';
-import { compareCounters, DRILL_POOL, startDrillClients } from './common.js';
+import { CLIENT_LABEL } from '../src/workload.js';
+import { compareCounters, DRILL_POOL, failuresOf, startDrillClients } from './common.js';
 
 let cluster: RedisCluster;
 
@@ -17,8 +18,10 @@ afterAll(async () => {
 
 it('resharding: the slot of the tracked keys moves twice under load', async () => {
   const prefix = randomPrefix('reshard');
-  // One hash tag: the keys, their hit counters and the transaction keys share one slot.
+  // One hash tag: the keys, their hit counters, the transaction keys and the counters the
+  // `pool.client` callers increment share one slot.
   const keys = keyNames(prefix, 50, prefix);
+  const clientKeys = keyNames(`${prefix}n`, 10, prefix);
   const slot = await cluster.keySlot(keys[0] as string);
   const admin = cluster.connect();
   await seedKeys(admin, keys);
@@ -28,6 +31,7 @@ it('resharding: the slot of the tracked keys moves twice under load', async () =
     pool,
     keys,
     (caller) => `${prefix}{${prefix}}tx:${caller}`,
+    { clientKeys },
   );
   const moves: Array<{ from: number; to: number; keys: number; ms: number }> = [];
   try {
@@ -53,12 +57,13 @@ it('resharding: the slot of the tracked keys moves twice under load', async () =
     });
     if (load.scenarioError) throw load.scenarioError;
 
-    const { hits, transactions } = await compareCounters(workload, admin);
+    const { hits, transactions, client } = await compareCounters(workload, admin);
 
     reportDrill({
       drill: '4 Cluster resharding: slot moved twice',
       load,
       counters: { hits, transactions },
+      client,
       details: {
         slot,
         moves,
@@ -74,6 +79,10 @@ it('resharding: the slot of the tracked keys moves twice under load', async () =
     expect(load.failures.counts).toEqual({});
     expect(hits).toMatchObject({ lost: 0, extra: 0 });
     expect(transactions).toMatchObject({ lost: 0, extra: 0 });
+    // The same for plain commands on the shared client.
+    expect(load.okByLabel[CLIENT_LABEL], 'pool.client calls ok').toBeGreaterThan(0);
+    expect(failuresOf(load, CLIENT_LABEL), 'pool.client failures').toEqual({});
+    expect(client).toMatchObject({ lost: 0, extra: 0 });
     expect(unhandled.errors).toEqual([]);
   } finally {
     admin.disconnect();
