@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { Cluster, type ClusterOptions } from 'ioredis';
-import { redisBinaries } from './binaries.js';
+import { redisBinary } from './binaries.js';
 import { type RedisServer, startRedisServer } from './redis-server.js';
 import { findReplicaOf, REPLICATION_CONFIG, waitForReplicaLinks } from './replication.js';
 import { delay, waitFor } from './wait.js';
@@ -104,7 +104,7 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
         }),
       );
     }
-    await execFileAsync(redisBinaries().cli, [
+    await execFileAsync(redisBinary('redis-cli'), [
       '--cluster',
       'create',
       ...nodes.map((node) => `127.0.0.1:${node.port}`),

@@ -1,4 +1,9 @@
-export { RedisBinaryMissingError, redisBinaries } from './binaries.js';
+export {
+  findBinary,
+  findRedisServer,
+  RedisBinaryMissingError,
+  redisBinary,
+} from './binaries.js';
 export {
   type MoveSlotOptions,
   type RedisCluster,
@@ -20,4 +25,4 @@ export {
   startRedisSentinel,
 } from './sentinel.js';
 export { startTcpProxy, type TcpProxy, type TcpProxyStats } from './tcp-proxy.js';
-export { delay, waitFor, waitUntilReady } from './wait.js';
+export { answersPing, delay, waitFor, waitUntilReady } from './wait.js';

@@ -2,7 +2,7 @@ import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { Redis, type RedisOptions } from 'ioredis';
-import { redisBinaries } from './binaries.js';
+import { redisBinary } from './binaries.js';
 import { recordServerPid, trackServerDir } from './cleanup.js';
 import { freePort } from './ports.js';
 import { waitUntilReady } from './wait.js';
@@ -22,6 +22,8 @@ export interface RedisAclUser {
 
 /** Options for {@link startRedisServer}. */
 export interface RedisServerOptions {
+  /** Path of `redis-server`; default `REDIS_SERVER`, else the first one on `PATH`. */
+  binary?: string;
   /** Port; default a free loopback port. */
   port?: number;
   /** `requirepass` for the default user. */
@@ -112,7 +114,9 @@ function buildArgs(port: number, dir: string, options: RedisServerOptions): stri
 
 /** Start a redis-server on a free loopback port; resolves once it answers PING. */
 export async function startRedisServer(options: RedisServerOptions = {}): Promise<RedisServer> {
-  const binaries = redisBinaries();
+  // redis-cli is looked up only when `cli()` needs it, so a machine with redis-server alone can
+  // start servers (the demo does).
+  const serverBinary = options.binary ?? redisBinary('redis-server');
   const port =
     options.port ??
     (await freePort({ withBusPort: options.config?.['cluster-enabled'] === 'yes' }));
@@ -134,7 +138,7 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
   async function start(): Promise<void> {
     if (closed) throw new Error('server was closed');
     if (isRunning()) return;
-    const proc = spawn(binaries.server, args, { stdio: 'ignore' });
+    const proc = spawn(serverBinary, args, { stdio: 'ignore' });
     child = proc;
     exited = new Promise((resolve) => proc.once('exit', () => resolve()));
     if (proc.pid !== undefined) recordServerPid(dir, proc.pid);
@@ -178,7 +182,7 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
     async cli(...cliArgs) {
       const authArgs =
         options.password !== undefined ? ['--no-auth-warning', '-a', options.password] : [];
-      const { stdout } = await execFileAsync(binaries.cli, [
+      const { stdout } = await execFileAsync(redisBinary('redis-cli'), [
         '-h',
         '127.0.0.1',
         '-p',

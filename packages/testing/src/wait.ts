@@ -5,7 +5,11 @@ export function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-function pingOnce(port: number, timeoutMs: number): Promise<boolean> {
+/**
+ * True when something on 127.0.0.1:`port` answers a RESP `PING` (or asks for a password)
+ * within `timeoutMs`.
+ */
+export function answersPing(port: number, timeoutMs = 500): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = connect({ host: '127.0.0.1', port });
     const done = (ready: boolean) => {
@@ -28,7 +32,7 @@ export async function waitUntilReady(
   const deadline = Date.now() + (options.timeoutMs ?? 10_000);
   while (Date.now() < deadline) {
     if (options.isAlive && !options.isAlive()) throw new Error(`server on port ${port} exited`);
-    if (await pingOnce(port, 500)) return;
+    if (await answersPing(port)) return;
     await delay(25);
   }
   throw new Error(

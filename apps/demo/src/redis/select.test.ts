@@ -1,8 +1,8 @@
-import { freePort } from '@hitpool/testing';
+import { existsSync } from 'node:fs';
+import { answersPing, freePort } from '@hitpool/testing';
 import { Redis } from 'ioredis';
 import { expect, inject, it } from 'vitest';
-import { answersPing } from './private-server.js';
-import { RedisNotFoundError, redactUrl, selectRedis } from './select.js';
+import { RedisNotFoundError, selectRedis } from './select.js';
 
 // `localPort` stands in for 6379 so these tests never touch a Redis they did not start.
 
@@ -13,7 +13,6 @@ it('uses the URL it is given, and never prints its password', async () => {
   });
   expect(selected).toMatchObject({ source: 'url', safeUrl: 'redis://app:***@db.internal:6380/2' });
   expect(selected.description).not.toContain('s3cret');
-  expect(redactUrl('not a url')).toBe('(unparseable URL)');
 });
 
 it('uses a Redis that answers on the local port', async () => {
@@ -21,10 +20,10 @@ it('uses a Redis that answers on the local port', async () => {
   const selected = await selectRedis({ maxclients: 128, localPort: port });
   expect(selected).toMatchObject({ source: 'local', url: `redis://127.0.0.1:${port}` });
   await selected.release(); // not ours: release leaves it running
-  expect(await answersPing('127.0.0.1', port)).toBe(true);
+  expect(await answersPing(port)).toBe(true);
 });
 
-it('otherwise starts a private server with the maxclients asked for, and release() stops it', async () => {
+it('otherwise starts a private server with the maxclients asked for and no persistence, and release() stops it and removes its folder', async () => {
   const nobody = await freePort();
   const selected = await selectRedis({ maxclients: 64, localPort: nobody });
   expect(selected.source).toBe('private');
@@ -33,9 +32,13 @@ it('otherwise starts a private server with the maxclients asked for, and release
   );
   const redis = new Redis(selected.url);
   expect(await redis.config('GET', 'maxclients')).toEqual(['maxclients', '64']);
+  expect(await redis.config('GET', 'save')).toEqual(['save', '']);
+  expect(await redis.config('GET', 'appendonly')).toEqual(['appendonly', 'no']);
+  const [, dir] = (await redis.config('GET', 'dir')) as [string, string];
   await redis.quit();
   await selected.release();
-  expect(await answersPing('127.0.0.1', Number(new URL(selected.url).port))).toBe(false);
+  expect(await answersPing(Number(new URL(selected.url).port))).toBe(false);
+  expect(existsSync(dir)).toBe(false);
 });
 
 it('says how to install Redis when nothing answers and no redis-server exists', async () => {

@@ -1,5 +1,10 @@
-import { findRedisServer, INSTALL_HINT } from './binary.js';
-import { answersPing, startPrivateRedis } from './private-server.js';
+import { redactUrl } from '@hitpool/pool';
+import { answersPing, findRedisServer, startRedisServer } from '@hitpool/testing';
+
+/** How to get a redis-server, printed when none can be found. */
+export const INSTALL_HINT: string =
+  'Install Redis (Debian/Ubuntu: sudo apt-get install redis-server; macOS: brew install redis), ' +
+  'point REDIS_SERVER at a redis-server binary, or set REDIS_URL to a Redis you already run.';
 
 /** Where the Redis came from: `REDIS_URL`/`--url`, the local default port, or a server we started. */
 export type RedisSource = 'url' | 'local' | 'private';
@@ -20,17 +25,6 @@ export interface SelectedRedis {
 export class RedisNotFoundError extends Error {
   override readonly name = 'RedisNotFoundError';
   readonly code = 'DEMO_NO_REDIS';
-}
-
-/** `redis://user:***@host:port/db`: never print a password. */
-export function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    return parsed.toString().replace(/\/$/, '');
-  } catch {
-    return '(unparseable URL)';
-  }
 }
 
 /**
@@ -60,7 +54,7 @@ export async function selectRedis(options: {
       release: none,
     };
   }
-  if (!options.forcePrivate && (await answersPing('127.0.0.1', localPort))) {
+  if (!options.forcePrivate && (await answersPing(localPort))) {
     return {
       url: `redis://127.0.0.1:${localPort}`,
       safeUrl: `redis://127.0.0.1:${localPort}`,
@@ -75,12 +69,14 @@ export async function selectRedis(options: {
       `No Redis answers at 127.0.0.1:${localPort} and no redis-server was found to start one. ${INSTALL_HINT}`,
     );
   }
-  const server = await startPrivateRedis(binary, options.maxclients);
+  // The test harness's server: a free loopback port, no persistence, killed when this process
+  // exits however it exits, and swept by the next start if this process died too hard for that.
+  const server = await startRedisServer({ binary, maxclients: options.maxclients });
   return {
     url: server.url,
     safeUrl: server.url,
     source: 'private',
     description: `started a private redis-server at 127.0.0.1:${server.port} (maxclients ${options.maxclients}, no persistence); it stops on exit`,
-    release: () => server.stop(),
+    release: () => server.close(),
   };
 }

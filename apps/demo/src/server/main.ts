@@ -1,4 +1,4 @@
-import { redactUrl } from '../redis/select.js';
+import { redactUrl } from '@hitpool/pool';
 import { buildApp } from './app.js';
 import { configFromEnv, type ServerConfig } from './config.js';
 
