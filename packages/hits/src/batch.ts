@@ -130,9 +130,17 @@ export class TurnBatch {
   /** The script of each command returned by `commands()`. */
   readonly #commandScripts: LuaScript[] = [];
 
-  constructor(ctx: TurnContext, scripts: BatchScripts) {
+  /** Runs the settlement of a key whose parts all answered (now, or a little later). */
+  readonly #settle: (finish: () => void) => void;
+
+  constructor(
+    ctx: TurnContext,
+    scripts: BatchScripts,
+    settle: (finish: () => void) => void = (finish) => finish(),
+  ) {
     this.#ctx = ctx;
     this.#scripts = scripts;
+    this.#settle = settle;
     const { options } = ctx;
     this.#plain =
       options.windows.length === 0 && !options.uniques && options.leaderboardKey === undefined;
@@ -301,7 +309,7 @@ export class TurnBatch {
           if (flags & COUNT_UNIQUES) group.uniques = toCount(flat[i]);
         }
         at += places;
-        if (--group.pending === 0) this.#finish(group);
+        if (--group.pending === 0) this.#settle(() => this.#finish(group));
       }
     });
   }

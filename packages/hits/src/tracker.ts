@@ -20,6 +20,7 @@ import {
 } from './options.js';
 import { BATCH_SCRIPT, LuaScript, READ_AND_COUNT_SCRIPT } from './script.js';
 import { sendScripted } from './send.js';
+import { Settler } from './settler.js';
 import { keySlot } from './slot.js';
 import type {
   HitOptions,
@@ -72,6 +73,7 @@ class Tracker implements HitTracker {
   private readonly leaderboardSlot: number;
   private queue: Op[] = [];
   private scheduled = false;
+  private readonly settler = new Settler(() => this.schedule());
   private readonly inFlight = new Set<Promise<void>>();
   private closed = false;
   private closing: Promise<void> | undefined;
@@ -147,17 +149,26 @@ class Tracker implements HitTracker {
       this.buffer.add(key, counterKeys(this.options, this.isCluster, Date.now(), key), visitor);
     return new Promise<T>((resolve, reject) => {
       this.queue.push({ kind, key, visitor, resolve: resolve as (value: unknown) => void, reject });
-      if (!this.scheduled) {
-        this.scheduled = true;
-        // Everything asked for in this turn of the event loop leaves together: one batch
-        // script call per 500 keys (per slot on a Cluster), one write and one round trip per node.
-        setImmediate(() => this.run());
-      }
+      // Everything asked for in this turn of the event loop leaves together: one batch
+      // script call per 500 keys (per slot on a Cluster), one write and one round trip per node.
+      this.schedule();
     });
   }
 
-  private run(): void {
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => this.turn());
+  }
+
+  /** Once per turn with work: send what was asked, then answer the next chunk of callers. */
+  private turn(): void {
     this.scheduled = false;
+    if (this.queue.length > 0) this.run();
+    this.settler.turn();
+  }
+
+  private run(): void {
     const ops = this.queue;
     this.queue = [];
     const byKey = new Map<string, Op[]>();
@@ -166,7 +177,9 @@ class Tracker implements HitTracker {
       if (group) group.push(op);
       else byKey.set(op.key, [op]);
     }
-    const batch = new TurnBatch(this.context(Date.now()), this.scripts);
+    const batch = new TurnBatch(this.context(Date.now()), this.scripts, (finish) =>
+      this.settler.settle(finish),
+    );
     for (const [key, group] of byKey) batch.add(key, group);
     let failed = false;
     const done = sendScripted(this.executor, batch.commands(), (indexes, results) => {
@@ -288,7 +301,7 @@ class Tracker implements HitTracker {
 
   private async shutdown(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
-    while (this.scheduled || this.inFlight.size > 0) {
+    while (this.scheduled || this.inFlight.size > 0 || this.settler.pending > 0) {
       if (this.scheduled) await new Promise((resolve) => setImmediate(resolve));
       else await Promise.all(this.inFlight);
     }
