@@ -7,5 +7,3 @@
  */
 export { type ClientHolder, clientSource, createExecutor } from './executor.js';
 export type { Deliver, Executor, Reply, TransportCommand } from './executor-types.js';
-export { assertContract, IOREDIS_VERSION, isClusterClient } from './ioredis-internals.js';
-export { REDIRECT_BACKOFF_MS } from './redirects.js';
