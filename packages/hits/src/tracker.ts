@@ -198,15 +198,23 @@ class Tracker implements HitTracker {
     if (this.closed) throw new HitsClosedError();
   }
 
-  get(key: string, options?: HitOptions): Promise<HitResult> {
-    // Not async: one promise per call, not two (this is the hot path).
+  /** One call of `kind`: checked, then queued for this turn's batch. Not async: one promise per call. */
+  private call<T extends HitResult | number>(
+    kind: Op['kind'],
+    key: string,
+    options: HitOptions | undefined,
+  ): Promise<T> {
     try {
       this.assertOpen();
       checkKey(key);
-      return this.enqueue<HitResult>('get', key, checkVisitor(options));
+      return this.enqueue<T>(kind, key, kind === 'peek' ? undefined : checkVisitor(options));
     } catch (error) {
       return Promise.reject(error);
     }
+  }
+
+  get(key: string, options?: HitOptions): Promise<HitResult> {
+    return this.call<HitResult>('get', key, options);
   }
 
   async getMany(keys: readonly string[], options?: HitOptions): Promise<HitResult[]> {
@@ -219,23 +227,11 @@ class Tracker implements HitTracker {
   }
 
   hit(key: string, options?: HitOptions): Promise<number> {
-    try {
-      this.assertOpen();
-      checkKey(key);
-      return this.enqueue<number>('hit', key, checkVisitor(options));
-    } catch (error) {
-      return Promise.reject(error);
-    }
+    return this.call<number>('hit', key, options);
   }
 
   peek(key: string): Promise<HitResult> {
-    try {
-      this.assertOpen();
-      checkKey(key);
-      return this.enqueue<HitResult>('peek', key, undefined);
-    } catch (error) {
-      return Promise.reject(error);
-    }
+    return this.call<HitResult>('peek', key, undefined);
   }
 
   async top(n = 10): Promise<Array<{ key: string; hits: number }>> {
