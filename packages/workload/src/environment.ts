@@ -15,6 +15,8 @@ export interface BenchEnvironment {
   gitHead: string;
   /** Tracked files differ from HEAD (`git status --porcelain --untracked-files=no`). */
   gitDirty: boolean;
+  /** The command that ran, as {@link benchCommand} rebuilds it. */
+  command: string;
 }
 
 function git(args: string[]): string | undefined {
@@ -23,6 +25,36 @@ function git(args: string[]): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** `word` for a POSIX shell: as it is when safe, else in single quotes. */
+function quote(word: string): string {
+  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`;
+}
+
+/** A password in a URL (`scheme://user:password@host`) becomes `***`: records get committed. */
+const redact = (word: string) => word.replace(/(\/\/[^:/@\s]*):[^@/\s]*@/g, '$1:***@');
+
+/**
+ * The command this process runs, for the record: the `BENCH_*` variables set, then
+ * `pnpm --filter <package> <script> <arguments>` when a package script started it (pnpm sets
+ * `npm_package_name` and `npm_lifecycle_event`), else `node <script> <arguments>`; passwords
+ * in URLs replaced by `***`.
+ */
+export function benchCommand(
+  env: NodeJS.ProcessEnv = process.env,
+  argv: readonly string[] = process.argv,
+): string {
+  const settings = Object.keys(env)
+    .filter((name) => name.startsWith('BENCH_'))
+    .sort()
+    .map((name) => `${name}=${quote(redact(env[name] ?? ''))}`);
+  const args = argv.slice(2);
+  const run =
+    env.npm_package_name && env.npm_lifecycle_event
+      ? ['pnpm', '--filter', env.npm_package_name, env.npm_lifecycle_event, ...args]
+      : ['node', ...argv.slice(1)];
+  return [...settings, ...run.map((word) => quote(redact(word)))].join(' ');
 }
 
 /** Collect the {@link BenchEnvironment}; `redis` answers `INFO server`. */
@@ -37,6 +69,7 @@ export async function benchEnvironment(redis: InfoSource): Promise<BenchEnvironm
     date: new Date().toISOString(),
     gitHead: git(['rev-parse', '--short', 'HEAD'])?.trim() ?? 'unknown',
     gitDirty: status !== undefined && status.trim() !== '',
+    command: benchCommand(),
   };
 }
 

@@ -1,4 +1,9 @@
-export { type BenchEnvironment, benchEnvironment, environmentLine } from './environment.js';
+export {
+  type BenchEnvironment,
+  benchCommand,
+  benchEnvironment,
+  environmentLine,
+} from './environment.js';
 export { LatencyHistogram } from './histogram.js';
 export {
   type Contender,
@@ -11,6 +16,7 @@ export { type LoadOptions, type LoadResult, runLoad } from './load.js';
 export { presetValues, type SetTarget } from './preset.js';
 export { type Random, seededRandom } from './random.js';
 export {
+  type ContenderTableOptions,
   callsPerSecondOf,
   contenderTable,
   formatNumber,

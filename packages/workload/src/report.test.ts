@@ -65,6 +65,30 @@ it('tables ratios to the named peers and lists errors by message', () => {
   );
 });
 
+it('in brief leaves out min–max, p50 and the commands by name, and keeps the errors', () => {
+  const measured = {
+    ...result('measured', [90, 100, 110], [['boom', 1]]),
+    server: {
+      clientCalls: 100,
+      commands: 200,
+      cpuMs: 1,
+      commandsPerCall: 2,
+      cpuMsPer1000Calls: 10,
+      byCommand: { get: 1, incr: 1 },
+    },
+  };
+  const text = contenderTable([measured], [{ header: '× self', name: 'measured' }], {
+    brief: true,
+  });
+  expect(text.split('\n').slice(0, 3)).toEqual([
+    '| contender | calls/s | p99 ms | × self | commands/call | server CPU ms/1k calls | errors |',
+    '| --- | --- | --- | --- | --- | --- | --- |',
+    '| measured | 100 | 2.00 | 1.00× | 2.00 | 10.00 | 3 |',
+  ]);
+  expect(text).not.toContain('by name');
+  expect(text).toContain('- measured: 3 × boom');
+});
+
 it('writes Maps as objects in JSON', () => {
   expect(JSON.parse(toJson({ errors: new Map([['boom', 2]]) }))).toEqual({ errors: { boom: 2 } });
 });

@@ -40,6 +40,15 @@ function errorCount(result: ContenderResult): number {
   return total;
 }
 
+/** Options of {@link contenderTable}. */
+export interface ContenderTableOptions {
+  /**
+   * The short form READMEs quote: no min–max, no p50 and no list of commands by name (the
+   * error list stays). Default false.
+   */
+  brief?: boolean;
+}
+
 /**
  * The standard table: calls/s of the median round, min–max of the rounds, p50/p99 of the
  * median round, one ratio column per peer, commands per call and server CPU ms per 1,000 calls
@@ -49,13 +58,14 @@ function errorCount(result: ContenderResult): number {
 export function contenderTable(
   results: readonly ContenderResult[],
   peers: readonly PeerColumn[] = [],
+  options: ContenderTableOptions = {},
 ): string {
+  const full = options.brief !== true;
   const peerRates = peers.map((peer) => callsPerSecondOf(results, peer.name));
   const header = [
     'contender',
-    'calls/s (median)',
-    'min–max',
-    'p50 ms',
+    full ? 'calls/s (median)' : 'calls/s',
+    ...(full ? ['min–max', 'p50 ms'] : []),
     'p99 ms',
     ...peers.map((peer) => peer.header),
     'commands/call',
@@ -67,8 +77,12 @@ export function contenderTable(
     return [
       result.name,
       formatNumber(median.callsPerSecond),
-      `${formatNumber(result.minCallsPerSecond)}–${formatNumber(result.maxCallsPerSecond)}`,
-      formatNumber(median.p50Ms, 2),
+      ...(full
+        ? [
+            `${formatNumber(result.minCallsPerSecond)}–${formatNumber(result.maxCallsPerSecond)}`,
+            formatNumber(median.p50Ms, 2),
+          ]
+        : []),
       formatNumber(median.p99Ms, 2),
       ...peerRates.map((rate) => `${formatNumber(median.callsPerSecond / rate, 2)}×`),
       result.server ? formatNumber(result.server.commandsPerCall, 2) : '–',
@@ -85,13 +99,15 @@ export function contenderTable(
     for (const [message, count] of byMessage)
       errorLines.push(`- ${result.name}: ${formatNumber(count)} × ${message}`);
   }
-  const commandLines = results.flatMap((result) => {
-    if (!result.server) return [];
-    const named = Object.entries(result.server.byCommand)
-      .filter(([, perCall]) => perCall >= 0.005)
-      .map(([name, perCall]) => `${name} ${formatNumber(perCall, 2)}`);
-    return [`- ${result.name}: ${named.join(', ') || 'none'}`];
-  });
+  const commandLines = full
+    ? results.flatMap((result) => {
+        if (!result.server) return [];
+        const named = Object.entries(result.server.byCommand)
+          .filter(([, perCall]) => perCall >= 0.005)
+          .map(([name, perCall]) => `${name} ${formatNumber(perCall, 2)}`);
+        return [`- ${result.name}: ${named.join(', ') || 'none'}`];
+      })
+    : [];
   return [
     markdownTable(header, rows),
     ...(commandLines.length > 0 ? [`Commands per call, by name:\n${commandLines.join('\n')}`] : []),
