@@ -54,7 +54,12 @@ it('`pnpm demo --users 50 --duration 1 --json` reports every scenario with sane 
     durationSeconds: 1,
     keys: 'distinct',
     redis: { source: 'url' },
+    environment: {
+      node: process.version,
+      command: 'pnpm --filter @hitpool/demo experiment --users 50 --duration 1 --json',
+    },
   });
+  expect(report.environment.redisVersion).toMatch(/^\d+\.\d+/);
   expect(report.scenarios.map((s) => s.id)).toEqual([
     'connection-per-call',
     'pool-two-round-trips',

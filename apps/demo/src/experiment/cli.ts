@@ -1,3 +1,5 @@
+import { benchEnvironment } from '@hitpool/workload';
+import { Redis } from 'ioredis';
 import { RedisNotFoundError, selectRedis } from '../redis/select.js';
 import { parseExperimentArgs, USAGE, UsageError } from './args.js';
 import { runExperiment } from './experiment.js';
@@ -28,6 +30,10 @@ async function main(): Promise<number> {
     `${args.users} users per scenario, ${args.durationSeconds} s each, keys: ${keySource(args.keys, '').label}\n`,
   );
   try {
+    // Where and how this ran (Node, Redis, CPUs, load average at the start, git HEAD, the
+    // command), so that a saved --json result can be quoted with its circumstances.
+    const admin = new Redis(redis.url, { maxRetriesPerRequest: 1 });
+    const environment = await benchEnvironment(admin).finally(() => admin.disconnect());
     const results = await runExperiment({
       url: redis.url,
       users: args.users,
@@ -44,6 +50,7 @@ async function main(): Promise<number> {
       keys: args.keys,
       scenarios: results,
       verdict: verdict(results),
+      environment,
     };
     process.stdout.write(
       args.json

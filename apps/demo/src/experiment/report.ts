@@ -1,3 +1,4 @@
+import type { BenchEnvironment } from '@hitpool/workload';
 import type { ScenarioResult } from './experiment.js';
 import type { KeyMode } from './keys.js';
 
@@ -10,6 +11,8 @@ export interface ExperimentReport {
   keys: KeyMode;
   scenarios: ScenarioResult[];
   verdict: string;
+  /** Node, Redis, CPUs, load average at the start, date, git HEAD and the command that ran. */
+  environment: BenchEnvironment;
 }
 
 const int = (n: number) => Math.round(n).toLocaleString('en-US');
