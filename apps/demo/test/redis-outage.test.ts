@@ -22,14 +22,16 @@ afterAll(async () => {
 });
 
 const get = (url: string) => demo.app.inject({ method: 'GET', url });
+const putItem = (key: string, value: string) =>
+  demo.app.inject({
+    method: 'PUT',
+    url: `/api/items/${key}`,
+    headers: { 'content-type': 'text/plain' },
+    payload: value,
+  });
 
 it('answers 503 JSON while Redis is down and recovers by itself when it returns', async () => {
-  const put = await demo.app.inject({
-    method: 'PUT',
-    url: '/api/items/k',
-    headers: { 'content-type': 'text/plain' },
-    payload: 'before',
-  });
+  const put = await putItem('k', 'before');
   expect(put.statusCode).toBe(200);
   expect((await get('/api/items/k')).json()).toMatchObject({ value: 'before', hits: 1 });
 
@@ -48,12 +50,7 @@ it('answers 503 JSON while Redis is down and recovers by itself when it returns'
   expect(readyDown.statusCode).toBe(503);
   expect(readyDown.json()).toMatchObject({ error: { code: 'REDIS_UNAVAILABLE' } });
   expect((await get('/healthz')).statusCode).toBe(200);
-  const putDown = await demo.app.inject({
-    method: 'PUT',
-    url: '/api/items/k',
-    headers: { 'content-type': 'text/plain' },
-    payload: 'during',
-  });
+  const putDown = await putItem('k', 'during');
   expect(putDown.statusCode).toBe(503);
   expect((await get('/api/top')).statusCode).toBe(503);
   expect((await get('/api/stats')).statusCode).toBe(200);
@@ -65,12 +62,7 @@ it('answers 503 JSON while Redis is down and recovers by itself when it returns'
     async () => (await get('/readyz')).statusCode === 200,
     15_000,
   );
-  const after = await demo.app.inject({
-    method: 'PUT',
-    url: '/api/items/k',
-    headers: { 'content-type': 'text/plain' },
-    payload: 'after',
-  });
+  const after = await putItem('k', 'after');
   expect(after.statusCode).toBe(200);
   const read = await get('/api/items/k');
   expect(read.statusCode).toBe(200);

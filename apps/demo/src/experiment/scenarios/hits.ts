@@ -1,6 +1,6 @@
 import { createHitTracker, type HitTracker, type HitTrackerOptions } from '@hitpool/hits';
 import type { RedisPool } from '@hitpool/pool';
-import { openPool } from './pool.js';
+import { poolScenario } from './pool.js';
 import type { Scenario, ScenarioSession } from './types.js';
 
 function trackerSession(pool: RedisPool, tracker: HitTracker): ScenarioSession {
@@ -18,14 +18,9 @@ function hitsScenario(
   title: string,
   options: Omit<HitTrackerOptions, 'redis'>,
 ): Scenario {
-  return {
-    id,
-    title,
-    async open(url) {
-      const pool = openPool(url);
-      return trackerSession(pool, createHitTracker({ redis: pool, ...options }));
-    },
-  };
+  return poolScenario(id, title, (pool) =>
+    trackerSession(pool, createHitTracker({ redis: pool, ...options })),
+  );
 }
 
 /** 5: `@hitpool/hits` `get` with its defaults: value and count in one round trip on the pool's shared client. */
