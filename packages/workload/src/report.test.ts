@@ -1,28 +1,6 @@
 import { expect, it } from 'vitest';
-import type { ContenderResult } from './interleave.js';
-import type { LoadResult } from './load.js';
+import { contenderResult } from '../test/fixtures.js';
 import { contenderTable, goal, goalLine, toJson } from './report.js';
-
-const round = (callsPerSecond: number, errors: Array<[string, number]> = []): LoadResult => ({
-  calls: callsPerSecond,
-  elapsedMs: 1000,
-  callsPerSecond,
-  p50Ms: 1,
-  p99Ms: 2,
-  maxMs: 3,
-  errors: new Map(errors),
-});
-
-const result = (name: string, rates: number[], errors: Array<[string, number]> = []) => {
-  const rounds = rates.map((rate) => round(rate, errors));
-  return {
-    name,
-    median: rounds[Math.floor(rounds.length / 2)],
-    minCallsPerSecond: Math.min(...rates),
-    maxCallsPerSecond: Math.max(...rates),
-    rounds,
-  } as ContenderResult;
-};
 
 it('goal lines say met or MISSED with the ratio and the target', () => {
   expect(goalLine(goal('a ≥ 2× b', 300, 100, 2))).toBe('met    a ≥ 2× b: 3.00× (goal ≥ 2×)');
@@ -34,7 +12,10 @@ it('goal lines say met or MISSED with the ratio and the target', () => {
 
 it('tables ratios to the named peers and lists errors by message', () => {
   const text = contenderTable(
-    [result('peer', [90, 100, 110]), result('other', [200, 210, 250], [['boom', 2]])],
+    [
+      contenderResult('peer', [90, 100, 110]),
+      contenderResult('other', [200, 210, 250], [['boom', 2]]),
+    ],
     [{ header: '× peer', name: 'peer' }],
   );
   const lines = text.split('\n');
@@ -45,7 +26,7 @@ it('tables ratios to the named peers and lists errors by message', () => {
   expect(lines[3]).toBe('| other | 210 | 200–250 | 1.00 | 2.00 | 2.10× | – | – | 6 |');
   expect(text).toContain('- other: 6 × boom');
   const measured = {
-    ...result('measured', [100]),
+    ...contenderResult('measured', [100]),
     server: {
       clientCalls: 100,
       commands: 201,
@@ -60,14 +41,14 @@ it('tables ratios to the named peers and lists errors by message', () => {
   expect(withServer).toContain(
     'Commands per call, by name:\n- measured: get 1.00, incr 1.00, evalsha 0.01',
   );
-  expect(() => contenderTable([result('a', [1])], [{ header: 'x', name: 'missing' }])).toThrow(
-    /no contender named "missing"/,
-  );
+  expect(() =>
+    contenderTable([contenderResult('a', [1])], [{ header: 'x', name: 'missing' }]),
+  ).toThrow(/no contender named "missing"/);
 });
 
 it('in brief leaves out min–max, p50 and the commands by name, and keeps the errors', () => {
   const measured = {
-    ...result('measured', [90, 100, 110], [['boom', 1]]),
+    ...contenderResult('measured', [90, 100, 110], [['boom', 1]]),
     server: {
       clientCalls: 100,
       commands: 200,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ContenderResult } from '../interleave.js';
+import { contenderResult } from '../../test/fixtures.js';
 import { readBlocks } from './blocks.js';
 import { renderFigures } from './render.js';
 import {
@@ -20,24 +20,7 @@ const environment: RecordedEnvironment = {
   gitDirty: false,
 };
 
-const contender = (name: string, callsPerSecond: number): ContenderResult => {
-  const round = {
-    calls: callsPerSecond,
-    elapsedMs: 1000,
-    callsPerSecond,
-    p50Ms: 1,
-    p99Ms: 2,
-    maxMs: 3,
-    errors: new Map<string, number>(),
-  };
-  return {
-    name,
-    median: round,
-    minCallsPerSecond: callsPerSecond,
-    maxCallsPerSecond: callsPerSecond,
-    rounds: [round],
-  };
-};
+const contender = (name: string, callsPerSecond: number) => contenderResult(name, [callsPerSecond]);
 
 function poolResult(env: RecordedEnvironment): PoolBenchResult {
   const section = (workload: 'distinct' | 'zipf' | 'hot') => ({
