@@ -1,10 +1,10 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import type { ExperimentReport } from '@hitpool/workload';
 import { Redis } from 'ioredis';
 import { afterAll, expect, inject, it } from 'vitest';
 import { runExperiment } from '../src/experiment/experiment.js';
 import type { KeyMode } from '../src/experiment/keys.js';
-import type { ExperimentReport } from '../src/experiment/report.js';
 import type { Scenario } from '../src/experiment/scenarios/index.js';
 
 const repoRoot = fileURLToPath(new URL('../../..', import.meta.url));

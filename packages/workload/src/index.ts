@@ -4,6 +4,11 @@ export {
   benchEnvironment,
   environmentLine,
 } from './environment.js';
+export {
+  type ExperimentReport,
+  type ExperimentRow,
+  experimentTable,
+} from './experiment-report.js';
 export { LatencyHistogram } from './histogram.js';
 export {
   type Contender,
@@ -13,6 +18,12 @@ export {
 } from './interleave.js';
 export { distinctKeys, hotKey, type KeySource, zipfKeys } from './keys.js';
 export { type LoadOptions, type LoadResult, runLoad } from './load.js';
+export {
+  type ClassicRow,
+  classicTable,
+  type LeaseOverheadRow,
+  leaseOverheadTable,
+} from './pool-tables.js';
 export { presetValues, type SetTarget } from './preset.js';
 export { type Random, seededRandom } from './random.js';
 export {

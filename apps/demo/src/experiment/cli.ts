@@ -1,11 +1,11 @@
-import { benchEnvironment } from '@hitpool/workload';
+import { benchEnvironment, type ExperimentReport, experimentTable } from '@hitpool/workload';
 import { Redis } from 'ioredis';
 import { RedisNotFoundError, selectRedis } from '../redis/select.js';
 import { parseExperimentArgs, USAGE, UsageError } from './args.js';
 import { runExperiment } from './experiment.js';
 import { keySource } from './keys.js';
 import { progressPrinter } from './progress.js';
-import { type ExperimentReport, formatTable, verdict } from './report.js';
+import { verdict } from './verdict.js';
 
 async function main(): Promise<number> {
   const args = parseExperimentArgs(process.argv.slice(2));
@@ -55,7 +55,7 @@ async function main(): Promise<number> {
     process.stdout.write(
       args.json
         ? `${JSON.stringify(report)}\n`
-        : `\n${formatTable(results)}\n\n${report.verdict}\n`,
+        : `\n${experimentTable(results)}\n\n${report.verdict}\n`,
     );
     return 0;
   } finally {

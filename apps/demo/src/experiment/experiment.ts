@@ -1,27 +1,11 @@
-import { type KeySource, runLoad } from '@hitpool/workload';
+import { type ExperimentRow, type KeySource, runLoad } from '@hitpool/workload';
 import { Redis } from 'ioredis';
 import { type KeyMode, keySource, makeRunPrefix, removeKeysContaining, seedKeys } from './keys.js';
 import { openProbe, type ServerProbe } from './probe.js';
 import { scenarios as allScenarios, type Scenario } from './scenarios/index.js';
 
-/** One row of the result table. */
-export interface ScenarioResult {
-  id: string;
-  title: string;
-  /** Successful calls in the run. */
-  calls: number;
-  /** Successful calls per second. */
-  callsPerSecond: number;
-  /** Latency of successful calls, ms. */
-  p50Ms: number;
-  p99Ms: number;
-  /** Failed calls, total and by message. */
-  errors: { total: number; byMessage: Record<string, number> };
-  /** Most server-side connections the scenario held at once (INFO clients, less those open before it). */
-  peakConnections: number;
-  /** Server read events per call for one user calling in sequence: the round trips a caller waits for. */
-  roundTripsPerCall: number;
-}
+/** One row of the result table (the shape `pnpm figures` reads back). */
+export type ScenarioResult = ExperimentRow;
 
 /** Options of {@link runExperiment}. */
 export interface ExperimentOptions {

@@ -138,11 +138,18 @@ describe('docs/figures.md', () => {
       ),
     });
     const blocks = readBlocks(figures, 'figures.md');
+    // The table the demo prints on a terminal, in a code block.
     expect(blocks.get('demo')).toContain(
-      '| 1 | new connection per call | 513 | 242 | 12.3 | 7 | 126 | 4.0 |',
-    );
-    expect(blocks.get('demo')).toContain(
-      '- 1 new connection per call: 7 × ERR max number of clients reached',
+      [
+        '```text',
+        '#  scenario                 calls/s  p50 ms  p99 ms  errors  peak conns  round trips/call',
+        '-  -----------------------  -------  ------  ------  ------  ----------  ----------------',
+        '1  new connection per call      513     242    12.3       7         126               4.0',
+        '',
+        'errors by message:',
+        '  1 new connection per call: 7 × ERR max number of clients reached',
+        '```',
+      ].join('\n'),
     );
     expect(blocks.get('demo')).toContain('verdict: fine.');
     expect(blocks.get('demo')).toContain(

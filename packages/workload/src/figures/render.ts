@@ -3,6 +3,8 @@
 // copies those blocks, exactly as they stand here, into every README that has the same markers.
 import { formatTable as drillTable } from '../../../../apps/drills/src/table.js';
 import { benchCommand } from '../environment.js';
+import { experimentTable } from '../experiment-report.js';
+import { classicTable, leaseOverheadTable } from '../pool-tables.js';
 import {
   type ContenderTableOptions,
   contenderTable,
@@ -205,41 +207,7 @@ function hitsText(path: string, result: HitsBenchResult): string {
 function poolText(path: string, result: PoolBenchResult): string {
   const run = benchRun(path, result.bench, result.environment, result.settings);
   const lease = result.leaseOverhead;
-  const baseline = lease.contenders.find((c) => c.name === 'generic-pool')?.median;
-  if (baseline === undefined) throw new Error(`${path}: no generic-pool row in leaseOverhead`);
-  const leaseTable = markdownTable(
-    ['pool', 'acquire+release/s', 'min–max of rounds', 'vs generic-pool'],
-    lease.contenders.map(({ name, median, rounds }) => [
-      name,
-      formatNumber(median),
-      `${formatNumber(Math.min(...rounds))}–${formatNumber(Math.max(...rounds))}`,
-      `${formatNumber(median / baseline, 2)}×`,
-    ]),
-  );
   const leaseRounds = lease.contenders[0]?.rounds.length ?? 0;
-  const perCall = result.classic[0]?.callsPerSecond ?? 1;
-  const classicTable = markdownTable(
-    [
-      'way',
-      'calls',
-      'calls/s',
-      'vs per-call',
-      'p50 ms',
-      'p99 ms',
-      'peak server connections',
-      'errors',
-    ],
-    result.classic.map((row) => [
-      row.name,
-      formatNumber(row.calls),
-      formatNumber(row.callsPerSecond),
-      `${formatNumber(row.callsPerSecond / perCall, 1)}×`,
-      formatNumber(row.p50, 2),
-      formatNumber(row.p99, 2),
-      String(row.peakConnections),
-      String(row.errors),
-    ]),
-  );
   const realistic = (workload: RecordedSection['workload']) =>
     findSection(result.realistic, path, workload);
   return [
@@ -255,7 +223,7 @@ function poolText(path: string, result: PoolBenchResult): string {
     '### `pool-lease-overhead`',
     markedBlock(
       'pool-lease-overhead',
-      `**Lease overhead**: acquire + release per second, ${lease.borrowers} concurrent borrowers, ${lease.resources} connections, no commands sent (median of ${leaseRounds} interleaved rounds)\n\n${leaseTable}\n\n${runLine(run)}`,
+      `**Lease overhead**: acquire + release per second, ${lease.borrowers} concurrent borrowers, ${lease.resources} connections, no commands sent (median of ${leaseRounds} interleaved rounds)\n\n${leaseOverheadTable(lease.contenders, 'generic-pool')}\n\n${runLine(run)}`,
     ),
     sectionText('pool-distinct', realistic('distinct'), [POOL_PEER], run),
     sectionText('pool-zipf', realistic('zipf'), [POOL_PEER], run),
@@ -263,14 +231,12 @@ function poolText(path: string, result: PoolBenchResult): string {
     '### `pool-classic`',
     markedBlock(
       'pool-classic',
-      `**Concurrent callers each reading one key** (\`GET\`): calls and errors summed over the rounds, peak connections the most of any round, calls/s and latencies from the median round\n\n${classicTable}\n\n${runLine(run)}`,
+      `**Concurrent callers each reading one key** (\`GET\`): calls and errors summed over the rounds, peak connections the most of any round, calls/s and latencies from the median round\n\n${classicTable(result.classic)}\n\n${runLine(run)}`,
     ),
     '### `pool-goals`',
     markedBlock('pool-goals', goalsBlock(result.goals, run)),
   ].join('\n\n');
 }
-
-const demoMs = (n: number) => (n >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixed(1) : n.toFixed(2));
 
 function demoText(path: string, result: DemoResult): string {
   const args = [
@@ -296,28 +262,9 @@ function demoText(path: string, result: DemoResult): string {
       ]),
     rebuilt: recorded === undefined,
   };
-  const table = markdownTable(
-    ['#', 'scenario', 'calls/s', 'p50 ms', 'p99 ms', 'errors', 'peak conns', 'round trips/call'],
-    result.scenarios.map((s, i) => [
-      String(i + 1),
-      s.title,
-      formatNumber(s.callsPerSecond),
-      demoMs(s.p50Ms),
-      demoMs(s.p99Ms),
-      formatNumber(s.errors.total),
-      formatNumber(s.peakConnections),
-      s.roundTripsPerCall.toFixed(1),
-    ]),
-  );
-  const errorLines = result.scenarios.flatMap((s, i) =>
-    Object.entries(s.errors.byMessage)
-      .sort((a, b) => b[1] - a[1])
-      .map(([message, count]) => `- ${i + 1} ${s.title}: ${formatNumber(count)} × ${message}`),
-  );
   const body = [
-    `**${result.users} users per scenario, ${result.durationSeconds} s each, keys: ${result.keys}**; Redis: ${result.redis.description}`,
-    table,
-    ...(errorLines.length > 0 ? [`Errors by message:\n\n${errorLines.join('\n')}`] : []),
+    `**${result.users} users per scenario, ${result.durationSeconds} s each, keys: ${result.keys}, Redis: ${result.redis.source}**`,
+    `\`\`\`text\n${experimentTable(result.scenarios)}\n\`\`\``,
     result.verdict,
     runLine(run),
   ].join('\n\n');

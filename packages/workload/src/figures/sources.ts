@@ -4,8 +4,10 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DrillRow } from '../../../../apps/drills/src/table.js';
 import type { BenchEnvironment } from '../environment.js';
+import type { ExperimentReport } from '../experiment-report.js';
 import type { ContenderResult } from '../interleave.js';
 import type { LoadResult } from '../load.js';
+import type { ClassicRow, LeaseOverheadRow } from '../pool-tables.js';
 import type { Goal } from '../report.js';
 
 export type { DrillRow };
@@ -52,42 +54,17 @@ export interface PoolBenchResult {
   leaseOverhead: {
     borrowers: number;
     resources: number;
-    contenders: Array<{ name: string; median: number; rounds: number[] }>;
+    contenders: LeaseOverheadRow[];
   };
   realistic: RecordedSection[];
-  classic: Array<{
-    name: string;
-    calls: number;
-    callsPerSecond: number;
-    p50: number;
-    p99: number;
-    peakConnections: number;
-    errors: number;
-  }>;
+  classic: ClassicRow[];
   goals: Goal[];
 }
 
-/** `pnpm demo --json` (apps/demo's `ExperimentReport`). */
-export interface DemoResult {
-  redis: { source: string; url: string; description: string };
-  users: number;
-  durationSeconds: number;
-  keys: string;
-  scenarios: Array<{
-    id: string;
-    title: string;
-    calls: number;
-    callsPerSecond: number;
-    p50Ms: number;
-    p99Ms: number;
-    errors: { total: number; byMessage: Record<string, number> };
-    peakConnections: number;
-    roundTripsPerCall: number;
-  }>;
-  verdict: string;
-  /** Absent in reports written before the demo recorded where it ran. */
+/** `pnpm demo --json`; reports written before the demo recorded where it ran lack `environment`. */
+export type DemoResult = Omit<ExperimentReport, 'environment'> & {
   environment?: RecordedEnvironment;
-}
+};
 
 /** A drill run: the rows apps/drills writes to rows.jsonl, and where they ran if recorded. */
 export interface DrillsResult {
