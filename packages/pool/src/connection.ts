@@ -1,4 +1,5 @@
 import { Cluster, Redis } from 'ioredis';
+import { ConnectionState } from './bag.js';
 import { SessionState } from './dirty.js';
 import type { ResolvedPoolOptions } from './options.js';
 import { dropSocket } from './transport/command.js';
@@ -18,10 +19,10 @@ export interface PoolConnection {
   readonly retireAt: number;
   /** `Date.now()` when it last went idle. */
   idleSince: number;
-  /** Its socket failed or closed: never hand it out again. */
+  /** Its socket failed or closed: never hand it out again (health, whatever its state). */
   broken: boolean;
-  /** True while lent out. */
-  leased: boolean;
+  /** Where it is in the lending cycle; changed only by the pool's `ConnectionBag`. */
+  state: ConnectionState;
   /** The current lease's clock (leak timer), stopped if the pool closes under the borrower. */
   lease: { stopClock(): number } | undefined;
   /** Pool topology generation it was opened in; older ones are retired (Sentinel failover). */
@@ -183,7 +184,7 @@ export async function openConnection(
     retireAt: now + lifetime(options),
     idleSince: now,
     broken: false,
-    leased: false,
+    state: ConnectionState.Opening,
     lease: undefined,
     generation,
     commandTimeoutMs: options.commandTimeoutMs,

@@ -1,3 +1,4 @@
+import { ConnectionBag, ConnectionState } from './bag.js';
 import { createSharedClient, reconnectDelay, type SharedClient } from './client.js';
 import {
   closeConnection,
@@ -31,7 +32,7 @@ import type {
   RedisPool,
 } from './types.js';
 import { WaitTimes } from './wait-times.js';
-import { type Waiter, WaiterQueue } from './waiters.js';
+import { Waiter, WaiterQueue } from './waiters.js';
 
 let poolCounter = 0;
 
@@ -40,25 +41,17 @@ export class Pool implements RedisPool {
   readonly name: string;
   readonly #options: ResolvedPoolOptions;
   readonly #events: PoolEvents;
-  /** Idle connections, most recently used last (LIFO keeps a hot set, lets extras idle out). */
-  readonly #idle: PoolConnection[] = [];
-  /** Every open connection (idle, lent out, being cleaned). */
-  readonly #all = new Set<PoolConnection>();
-  readonly #waiters = new WaiterQueue<PooledConnection>();
+  /** Every connection and its lending state; all sizes are counted there. */
+  readonly #bag = new ConnectionBag();
+  readonly #waiters = new WaiterQueue<PooledConnection>((waiter, now) => this.#expire(waiter, now));
   readonly #waitTimes = new WaitTimes();
   readonly #opening = new Set<Promise<unknown>>();
-  #creating = 0;
-  /** Connections being RESET after a dirty lease: they come back soon, no need to open more. */
-  #cleaning = 0;
-  #borrowed = 0;
   #nextId = 1;
   #shared: SharedClient | undefined;
   #closed = false;
   #closing: Promise<void> | undefined;
   #onDrained: (() => void) | undefined;
 
-  #waitTimer: NodeJS.Timeout | undefined;
-  #waitTimerAt = 0;
   #sweepTimer: NodeJS.Timeout | undefined;
   #retryTimer: NodeJS.Timeout | undefined;
   #failures = 0;
@@ -123,7 +116,7 @@ export class Pool implements RedisPool {
     const stack = this.#options.leakDetectionMs > 0 ? captureStack() : undefined;
     const connection = this.#takeIdle();
     if (connection !== undefined && !this.#needsValidation(connection)) {
-      return Promise.resolve(this.#lend(connection, 0, stack, commandTimeoutMs));
+      return Promise.resolve(this.#lease(connection, 0, stack, commandTimeoutMs));
     }
     if (connection === undefined && this.#waiters.size >= this.#options.maxWaiting) {
       this.#rejected++;
@@ -135,32 +128,20 @@ export class Pool implements RedisPool {
     }
     return new Promise<PooledConnection>((resolve, reject) => {
       const start = Date.now();
-      const waiter: Waiter<PooledConnection> = {
-        resolve,
-        reject,
+      const waiter = new Waiter<PooledConnection>(
         start,
-        deadline: start + (timeoutMs ?? this.#options.acquireTimeoutMs),
-        done: false,
-        queued: false,
+        start + (timeoutMs ?? this.#options.acquireTimeoutMs),
         stack,
         commandTimeoutMs,
         signal,
-        onAbort: undefined,
-      };
-      if (signal !== undefined) {
-        waiter.onAbort = () => {
-          if (waiter.done) return;
-          this.#waiters.settle(waiter);
-          reject(signal.reason);
-        };
-        signal.addEventListener('abort', waiter.onAbort, { once: true });
-      }
+        resolve,
+        reject,
+      );
       if (connection !== undefined) {
         this.#validate(connection, waiter);
         return;
       }
       this.#waiters.push(waiter);
-      this.#armWaitTimer(waiter.deadline);
       this.#grow();
     });
   }
@@ -179,9 +160,9 @@ export class Pool implements RedisPool {
 
   stats(): PoolStats {
     return {
-      size: this.#all.size + this.#creating,
-      idle: this.#idle.length,
-      borrowed: this.#borrowed,
+      size: this.#bag.size,
+      idle: this.#bag.idle,
+      borrowed: this.#bag.borrowed,
       pending: this.#waiters.size,
       min: this.#options.min,
       max: this.#options.max,
@@ -228,9 +209,7 @@ export class Pool implements RedisPool {
 
   /** Called by a lease on `release()`. */
   releaseLease(lease: Lease, connection: PoolConnection): void {
-    this.#borrowed--;
     this.#released++;
-    connection.leased = false;
     connection.lease = undefined;
     // The pool's own commands (RESET, validation PING) always get the pool's deadline.
     connection.commandTimeoutMs = this.#options.commandTimeoutMs;
@@ -254,9 +233,7 @@ export class Pool implements RedisPool {
 
   /** Called by a lease on `destroy()`. */
   destroyLease(lease: Lease, connection: PoolConnection): Promise<void> {
-    this.#borrowed--;
     this.#released++;
-    connection.leased = false;
     connection.lease = undefined;
     lease.stopClock();
     return this.#destroy(connection, 'destroyed');
@@ -268,15 +245,14 @@ export class Pool implements RedisPool {
     this.#events.emit('leak', { pool: this.name, connectionId: connection.id, heldMs, stack });
   }
 
-  #lend(
+  /** A lease on `connection`, which the bag already lent. */
+  #lease(
     connection: PoolConnection,
     waitMs: number,
     stack: string | undefined,
     commandTimeoutMs: number,
   ): Lease {
-    connection.leased = true;
     connection.commandTimeoutMs = commandTimeoutMs;
-    this.#borrowed++;
     this.#acquired++;
     this.#waitTimes.record(waitMs);
     const lease = new Lease(
@@ -293,12 +269,13 @@ export class Pool implements RedisPool {
     return lease;
   }
 
+  /** The most recently parked healthy idle connection, now lent; undefined if none. */
   #takeIdle(): PoolConnection | undefined {
-    let connection = this.#idle.pop();
+    let connection = this.#bag.borrow();
     // A socket can close between the 'close' event and our bookkeeping; ask ioredis too.
     while (connection !== undefined && (connection.broken || connection.redis.status !== 'ready')) {
       this.#destroy(connection, 'broken');
-      connection = this.#idle.pop();
+      connection = this.#bag.borrow();
     }
     return connection;
   }
@@ -310,8 +287,7 @@ export class Pool implements RedisPool {
 
   /** PING an idle connection before lending it; on failure, replace it and keep waiting. */
   #validate(connection: PoolConnection, waiter: Waiter<PooledConnection>): void {
-    connection.leased = true;
-    this.#borrowed++;
+    this.#bag.validate(connection);
     let timer: NodeJS.Timeout | undefined;
     const ping = Promise.race([
       connection.redis.ping(),
@@ -325,16 +301,12 @@ export class Pool implements RedisPool {
     ping.then(
       () => {
         clearTimeout(timer);
-        this.#borrowed--;
-        connection.leased = false;
         if (connection.broken) return this.#replaceFor(connection, waiter);
-        if (waiter.done) return this.#checkIn(connection);
+        if (waiter.settled) return this.#checkIn(connection);
         this.#serve(waiter, connection);
       },
       () => {
         clearTimeout(timer);
-        this.#borrowed--;
-        connection.leased = false;
         this.#replaceFor(connection, waiter);
       },
     );
@@ -342,22 +314,20 @@ export class Pool implements RedisPool {
 
   #replaceFor(connection: PoolConnection, waiter: Waiter<PooledConnection>): void {
     this.#destroy(connection, 'validation');
-    if (waiter.done) return;
+    if (waiter.settled) return;
     if (this.#closed) {
-      this.#waiters.settle(waiter);
-      waiter.reject(new PoolClosedError(this.#closedMessage()));
+      waiter.fail(new PoolClosedError(this.#closedMessage()));
       return;
     }
     this.#waiters.push(waiter);
-    this.#armWaitTimer(waiter.deadline);
     this.#grow();
   }
 
+  /** Lend `connection` to an unsettled waiter. */
   #serve(waiter: Waiter<PooledConnection>, connection: PoolConnection, now = Date.now()): void {
-    waiter.done = true;
-    if (waiter.onAbort !== undefined) waiter.signal?.removeEventListener('abort', waiter.onAbort);
-    waiter.resolve(
-      this.#lend(connection, now - waiter.start, waiter.stack, waiter.commandTimeoutMs),
+    this.#bag.lend(connection);
+    waiter.fulfil(
+      this.#lease(connection, now - waiter.start, waiter.stack, waiter.commandTimeoutMs),
     );
   }
 
@@ -379,21 +349,18 @@ export class Pool implements RedisPool {
     const waiter = this.#waiters.shift();
     if (waiter !== undefined) {
       // Straight from one borrower to the next: it was just in use, no PING needed.
-      if (this.#waiters.size === 0) this.#clearWaitTimer();
       this.#serve(waiter, connection, now);
       return;
     }
-    connection.idleSince = now;
-    this.#idle.push(connection);
+    this.#bag.requite(connection, now);
     if (this.#sweepTimer === undefined) this.#armSweep();
   }
 
   /** A dirty lease came back: RESET it off the hot path, or destroy it. */
   #clean(connection: PoolConnection): void {
     this.#resets++;
-    this.#cleaning++;
+    this.#bag.clean(connection);
     resetConnection(connection, this.#options.redis).then((ok) => {
-      this.#cleaning--;
       if (ok && !connection.broken) this.#checkIn(connection);
       else this.#destroy(connection, 'dirty');
     });
@@ -409,18 +376,17 @@ export class Pool implements RedisPool {
   #grow(): void {
     if (this.#closed || this.#retryTimer !== undefined) return;
     const { max, min } = this.#options;
-    while (this.#all.size + this.#creating < max) {
-      if (this.#failures > 0 && this.#creating > 0) return;
-      const wanted =
-        this.#waiters.size > this.#creating + this.#cleaning ||
-        this.#all.size + this.#creating < min;
+    const bag = this.#bag;
+    while (bag.size < max) {
+      if (this.#failures > 0 && bag.opening > 0) return;
+      const wanted = this.#waiters.size > bag.opening + bag.cleaning || bag.size < min;
       if (!wanted) return;
       this.#open();
     }
   }
 
   #open(): void {
-    this.#creating++;
+    this.#bag.reserve();
     const id = this.#nextId++;
     if (this.#options.redis.sentinels && this.#stopWatching === undefined) {
       this.#stopWatching = watchSentinels(this.#options.redis, () => this.#onFailover());
@@ -429,11 +395,10 @@ export class Pool implements RedisPool {
       this.#onLost(connection, error),
     ).then(
       (connection) => {
-        this.#creating--;
         this.#opening.delete(opening);
         this.#failures = 0;
         this.#lastError = undefined;
-        this.#all.add(connection);
+        this.#bag.add(connection);
         this.#created++;
         this.#events.emit('create', { pool: this.name, connectionId: id });
         this.#checkIn(connection);
@@ -442,7 +407,7 @@ export class Pool implements RedisPool {
         this.#grow();
       },
       (error: Error) => {
-        this.#creating--;
+        this.#bag.cancel();
         this.#opening.delete(opening);
         this.#connectErrors++;
         this.#failures++;
@@ -455,11 +420,7 @@ export class Pool implements RedisPool {
             `Redis refused the credentials for ${this.#options.target}: ${this.#events.message(error)}. Check the user/password in the URL or redis options.`,
             { cause: error },
           );
-          for (let waiter = this.#waiters.shift(); waiter; waiter = this.#waiters.shift()) {
-            waiter.done = true;
-            waiter.reject(failure);
-          }
-          this.#clearWaitTimer();
+          this.#waiters.failAll(failure);
           return;
         }
         // One backoff timer for the pool: attempts that fail together (or a timer that replaced
@@ -479,7 +440,7 @@ export class Pool implements RedisPool {
   /** The master moved: drop idle connections now, borrowed ones when they come back. */
   #onFailover(): void {
     this.#generation++;
-    for (const connection of this.#idle.splice(0)) this.#destroy(connection, 'failover');
+    for (const connection of [...this.#bag.idleConnections]) this.#destroy(connection, 'failover');
   }
 
   #onLost(connection: PoolConnection, error: Error | undefined): void {
@@ -487,16 +448,12 @@ export class Pool implements RedisPool {
       this.#lastError = error;
       this.#events.error(error);
     }
-    if (!this.#all.has(connection) || connection.leased) return;
-    const at = this.#idle.indexOf(connection);
-    if (at !== -1) {
-      this.#idle.splice(at, 1);
-      this.#destroy(connection, 'broken');
-    }
+    // Lent, validating or cleaning: whoever holds it sees `broken` when it comes back.
+    if (connection.state === ConnectionState.Idle) this.#destroy(connection, 'broken');
   }
 
   #destroy(connection: PoolConnection, reason: DestroyReason): Promise<void> {
-    if (!this.#all.delete(connection)) return Promise.resolve();
+    if (!this.#bag.remove(connection)) return Promise.resolve();
     this.#destroyed++;
     this.#events.emit('destroy', { pool: this.name, connectionId: connection.id, reason });
     const closed = closeConnection(connection);
@@ -509,11 +466,12 @@ export class Pool implements RedisPool {
   #armSweep(): void {
     const { idleTimeoutMs, min } = this.#options;
     let next = Number.POSITIVE_INFINITY;
-    const oldest = this.#idle[0];
-    if (idleTimeoutMs > 0 && oldest !== undefined && this.#all.size > min) {
+    const idle = this.#bag.idleConnections;
+    const oldest = idle[0];
+    if (idleTimeoutMs > 0 && oldest !== undefined && this.#bag.open > min) {
       next = oldest.idleSince + idleTimeoutMs;
     }
-    for (const connection of this.#idle) next = Math.min(next, connection.retireAt);
+    for (const connection of idle) next = Math.min(next, connection.retireAt);
     if (next === Number.POSITIVE_INFINITY) return;
     this.#sweepTimer = setTimeout(() => this.#sweep(), Math.max(0, next - Date.now()) + 1);
     // Idle sockets already keep a process alive as long as the pool is open; this timer need not.
@@ -524,17 +482,13 @@ export class Pool implements RedisPool {
     this.#sweepTimer = undefined;
     const now = Date.now();
     const { idleTimeoutMs, min } = this.#options;
-    for (let i = this.#idle.length - 1; i >= 0; i--) {
-      const connection = this.#idle[i] as PoolConnection;
-      if (now >= connection.retireAt) {
-        this.#idle.splice(i, 1);
-        this.#destroy(connection, 'lifetime');
-      }
+    const idle = this.#bag.idleConnections;
+    for (const connection of [...idle].reverse()) {
+      if (now >= connection.retireAt) this.#destroy(connection, 'lifetime');
     }
-    while (idleTimeoutMs > 0 && this.#all.size > min) {
-      const oldest = this.#idle[0];
+    while (idleTimeoutMs > 0 && this.#bag.open > min) {
+      const oldest = idle[0];
       if (oldest === undefined || now - oldest.idleSince < idleTimeoutMs) break;
-      this.#idle.shift();
       this.#destroy(oldest, 'idle');
     }
     this.#armSweep();
@@ -542,70 +496,38 @@ export class Pool implements RedisPool {
 
   // ---- waiting -----------------------------------------------------------------------------
 
-  /**
-   * One timer for all waiters, armed for the earliest deadline. Serving a waiter does not
-   * touch it, so the acquire/release hot path creates no timers at all.
-   */
-  #armWaitTimer(deadline: number): void {
-    if (this.#waitTimer !== undefined && this.#waitTimerAt <= deadline) return;
-    this.#clearWaitTimer();
-    this.#waitTimerAt = deadline;
-    this.#waitTimer = setTimeout(() => this.#expireWaiters(), Math.max(0, deadline - Date.now()));
-  }
-
-  #clearWaitTimer(): void {
-    if (this.#waitTimer === undefined) return;
-    clearTimeout(this.#waitTimer);
-    this.#waitTimer = undefined;
-  }
-
-  #expireWaiters(): void {
-    this.#waitTimer = undefined;
-    const now = Date.now();
-    let next = Number.POSITIVE_INFINITY;
-    const expired: Waiter<PooledConnection>[] = [];
-    this.#waiters.forEach((waiter) => {
-      if (waiter.deadline <= now) expired.push(waiter);
-      else next = Math.min(next, waiter.deadline);
-    });
-    for (const waiter of expired) {
-      this.#waiters.settle(waiter);
-      if (waiter.onAbort !== undefined) waiter.signal?.removeEventListener('abort', waiter.onAbort);
-      const waitedMs = now - waiter.start;
-      const last = this.#lastError
-        ? `; last connection error: ${this.#events.message(this.#lastError).replace(/\.+$/, '')}`
-        : '';
-      const error = new PoolTimeoutError(
-        `No Redis connection within ${waiter.deadline - waiter.start} ms (acquireTimeoutMs)${last}. ${this.#describe()}`,
-        this.#lastError === undefined ? undefined : { cause: this.#lastError },
-      );
-      this.#timeouts++;
-      this.#events.emit('timeout', { pool: this.name, waitedMs, error });
-      waiter.reject(error);
-    }
-    if (next !== Number.POSITIVE_INFINITY) this.#armWaitTimer(next);
+  /** The queue's one deadline timer found `waiter` past its deadline. */
+  #expire(waiter: Waiter<PooledConnection>, now: number): void {
+    // Out of the queue first, so the message's stats no longer count it as pending.
+    this.#waiters.remove(waiter);
+    const waitedMs = now - waiter.start;
+    const last = this.#lastError
+      ? `; last connection error: ${this.#events.message(this.#lastError).replace(/\.+$/, '')}`
+      : '';
+    const error = new PoolTimeoutError(
+      `No Redis connection within ${waiter.deadline - waiter.start} ms (acquireTimeoutMs)${last}. ${this.#describe()}`,
+      this.#lastError === undefined ? undefined : { cause: this.#lastError },
+    );
+    this.#timeouts++;
+    this.#events.emit('timeout', { pool: this.name, waitedMs, error });
+    waiter.fail(error);
   }
 
   // ---- closing -----------------------------------------------------------------------------
 
   async #shutdown(timeoutMs: number): Promise<void> {
     this.#closed = true;
-    const closedError = new PoolClosedError(this.#closedMessage());
-    for (let waiter = this.#waiters.shift(); waiter; waiter = this.#waiters.shift()) {
-      waiter.done = true;
-      if (waiter.onAbort !== undefined) waiter.signal?.removeEventListener('abort', waiter.onAbort);
-      waiter.reject(closedError);
-    }
-    this.#clearWaitTimer();
+    this.#waiters.failAll(new PoolClosedError(this.#closedMessage()));
     clearTimeout(this.#retryTimer);
     this.#retryTimer = undefined;
     clearTimeout(this.#sweepTimer);
     this.#sweepTimer = undefined;
 
     const closing: Promise<void>[] = [];
-    for (const connection of this.#idle.splice(0))
+    for (const connection of [...this.#bag.idleConnections]) {
       closing.push(this.#destroy(connection, 'closed'));
-    if (this.#borrowed > 0 || this.#creating > 0) {
+    }
+    if (this.#bag.borrowed > 0 || this.#bag.opening > 0) {
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, timeoutMs);
         this.#onDrained = () => {
@@ -617,7 +539,7 @@ export class Pool implements RedisPool {
       this.#onDrained = undefined;
     }
     // Whatever is still out after the grace period is closed under its borrower.
-    for (const connection of [...this.#all]) {
+    for (const connection of this.#bag.liveConnections()) {
       connection.lease?.stopClock();
       closing.push(this.#destroy(connection, 'closed'));
     }
@@ -628,7 +550,7 @@ export class Pool implements RedisPool {
   }
 
   #resolveDrain(): void {
-    if (this.#onDrained !== undefined && this.#borrowed === 0 && this.#creating === 0) {
+    if (this.#onDrained !== undefined && this.#bag.borrowed === 0 && this.#bag.opening === 0) {
       this.#onDrained();
     }
   }
