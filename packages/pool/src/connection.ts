@@ -1,6 +1,8 @@
-import { Cluster, Redis } from 'ioredis';
+import { Cluster, type Command, Redis } from 'ioredis';
 import { ConnectionState } from './bag.js';
+import { blocksForever } from './blocking.js';
 import { SessionState } from './dirty.js';
+import { PoolLeaseReclaimedError } from './errors.js';
 import type { ResolvedPoolOptions } from './options.js';
 import { dropSocket } from './transport/command.js';
 import { isCommandTimeout } from './transport/deadlines.js';
@@ -29,6 +31,15 @@ export interface PoolConnection {
   readonly generation: number;
   /** Reply deadline of the current lease's commands (ms, 0 = none); set when lent. */
   commandTimeoutMs: number;
+  /**
+   * Blocking commands without a timeout (`BLPOP … 0`) sent and not answered yet; counted only
+   * when `leakReclaimMs` is on (such a lease is not reclaimed while one is outstanding).
+   */
+  blockedForever: number;
+  /** Called when `blockedForever` drops back to 0. */
+  onUnblocked: (() => void) | undefined;
+  /** Set once its lease was reclaimed: every later command rejects with `PoolLeaseReclaimedError`. */
+  reclaimed: { heldMs: number; leakReclaimMs: number } | undefined;
 }
 
 /**
@@ -36,10 +47,15 @@ export interface PoolConnection {
  * command that times out leaves its reply, or a reply that never comes, in the connection's
  * stream: the connection is closed at once and never lent again.
  */
-function observeCommands(connection: PoolConnection): void {
+function observeCommands(connection: PoolConnection, countBlocking: boolean): void {
   const { redis, session } = connection;
   const settled = () => {
     session.inFlight--;
+  };
+  // `observe` and `sent` are called back to back for the same command.
+  let blocking = false;
+  const unblocked = () => {
+    if (--connection.blockedForever === 0) connection.onUnblocked?.();
   };
   const failed = (error: unknown) => {
     session.inFlight--;
@@ -50,14 +66,39 @@ function observeCommands(connection: PoolConnection): void {
   };
   interceptLeaseCommands(redis, {
     commandTimeoutMs: () => connection.commandTimeoutMs,
-    observe: (name, args) => session.observe(name, args),
+    observe: (name, args) => {
+      if (countBlocking) blocking = blocksForever(name, args);
+      session.observe(name, args);
+    },
     // Counting replies still due tells release that a borrower walked away mid-command
     // (e.g. a BLPOP cut short), on Cluster leases too, where no single queue can be asked.
     sent: (reply) => {
       session.inFlight++;
       reply.then(settled, failed);
+      if (blocking) {
+        blocking = false;
+        connection.blockedForever++;
+        reply.then(unblocked, unblocked);
+      }
     },
   });
+}
+
+/**
+ * Once its lease was reclaimed, the connection answers every command with
+ * `PoolLeaseReclaimedError`: the borrower may still hold `redis` (the argument of `use(fn)`).
+ * Uses only ioredis's documented `sendCommand` and `Command#reject`/`promise`, outside the
+ * transport's wrapper, so a refused command is never observed or sent.
+ */
+function refuseAfterReclaim(connection: PoolConnection): void {
+  const redis = connection.redis;
+  const send = redis.sendCommand;
+  redis.sendCommand = function (this: RedisConnection, command: Command, ...rest: unknown[]) {
+    const reclaimed = connection.reclaimed;
+    if (reclaimed === undefined) return Reflect.apply(send, this, [command, ...rest]);
+    command.reject(new PoolLeaseReclaimedError(reclaimed.heldMs, reclaimed.leakReclaimMs));
+    return command.promise;
+  };
 }
 
 /**
@@ -188,8 +229,12 @@ export async function openConnection(
     lease: undefined,
     generation,
     commandTimeoutMs: options.commandTimeoutMs,
+    blockedForever: 0,
+    onUnblocked: undefined,
+    reclaimed: undefined,
   };
-  observeCommands(connection);
+  observeCommands(connection, options.leakReclaimMs > 0);
+  if (options.leakReclaimMs > 0) refuseAfterReclaim(connection);
   let lastError: Error | undefined;
   redis.on('error', (error: Error) => {
     lastError = error;

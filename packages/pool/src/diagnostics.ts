@@ -12,6 +12,7 @@ const channels = {
   release: channel(`${CHANNEL_PREFIX}release`),
   timeout: channel(`${CHANNEL_PREFIX}timeout`),
   leak: channel(`${CHANNEL_PREFIX}leak`),
+  reclaim: channel(`${CHANNEL_PREFIX}reclaim`),
   error: channel(`${CHANNEL_PREFIX}error`),
 } as const;
 

@@ -7,6 +7,7 @@ export type PoolErrorCode =
   | 'POOL_INVALID_OPTIONS'
   | 'POOL_AUTH_FAILED'
   | 'POOL_LEASE_RELEASED'
+  | 'POOL_LEASE_RECLAIMED'
   | 'POOL_CONNECTION_LOST'
   | 'POOL_UNSUPPORTED_CLIENT';
 
@@ -72,6 +73,26 @@ export class PoolLeaseReleasedError extends PoolError {
       'This pooled connection was already released; acquire a new one instead of keeping a reference.',
       { code: 'POOL_LEASE_RELEASED' },
     );
+  }
+}
+
+/**
+ * A lease was held longer than `leakReclaimMs` and the pool took its connection back (and
+ * closed it): every later command on it rejects with this error, and `release()` does nothing.
+ */
+export class PoolLeaseReclaimedError extends PoolError {
+  override readonly name: string = 'PoolLeaseReclaimedError';
+  /** How long the lease had been held when it was reclaimed (ms). */
+  readonly heldMs: number;
+  /** The pool's `leakReclaimMs`. */
+  readonly leakReclaimMs: number;
+  constructor(heldMs: number, leakReclaimMs: number) {
+    super(
+      `This lease was held for ${heldMs} ms, longer than leakReclaimMs (${leakReclaimMs} ms), so the pool took its connection back and closed it. Release every lease when done (pool.use() does it for you), acquire a new one for more work, or raise leakReclaimMs if work legitimately holds a connection this long.`,
+      { code: 'POOL_LEASE_RECLAIMED' },
+    );
+    this.heldMs = heldMs;
+    this.leakReclaimMs = leakReclaimMs;
   }
 }
 

@@ -18,6 +18,7 @@ export class PoolEvents {
     release: 0,
     timeout: 0,
     leak: 0,
+    reclaim: 0,
     error: 0,
     newListener: 0,
     removeListener: 0,

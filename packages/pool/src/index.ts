@@ -6,6 +6,7 @@ export {
   PoolConnectionLostError,
   PoolError,
   type PoolErrorCode,
+  PoolLeaseReclaimedError,
   PoolLeaseReleasedError,
   PoolQueueFullError,
   PoolTimeoutError,

@@ -7,25 +7,36 @@ export interface LeaseOwner {
   releaseLease(lease: Lease, connection: PoolConnection): void;
   destroyLease(lease: Lease, connection: PoolConnection): Promise<void>;
   reportLeak(connection: PoolConnection, heldMs: number, stack: string): void;
+  reclaimLease(connection: PoolConnection, heldMs: number, stack: string): void;
 }
 
-/** One borrowing of one connection. Dead after `release()`/`destroy()`. */
+/** The lease clocks a pool runs (ms, 0 = off). */
+export interface LeaseClocks {
+  readonly leakDetectionMs: number;
+  readonly leakReclaimMs: number;
+}
+
+/** One borrowing of one connection. Dead after `release()`/`destroy()`, or once reclaimed. */
 export class Lease implements PooledConnection {
   #owner: LeaseOwner;
   #connection: PoolConnection | undefined;
+  /** The connection the pool took back from this lease; its commands reject. */
+  #reclaimed: RedisConnection | undefined;
   #since = 0;
   #leakTimer: NodeJS.Timeout | undefined;
+  #reclaimTimer: NodeJS.Timeout | undefined;
 
   constructor(
     owner: LeaseOwner,
     connection: PoolConnection,
-    leakDetectionMs: number,
+    clocks: LeaseClocks,
     stack: string | undefined,
     timed: boolean,
   ) {
     this.#owner = owner;
     this.#connection = connection;
-    if (timed || leakDetectionMs > 0) this.#since = Date.now();
+    const { leakDetectionMs, leakReclaimMs } = clocks;
+    if (timed || leakDetectionMs > 0 || leakReclaimMs > 0) this.#since = Date.now();
     if (leakDetectionMs > 0) {
       this.#leakTimer = setTimeout(() => {
         this.#leakTimer = undefined;
@@ -36,12 +47,19 @@ export class Lease implements PooledConnection {
       // Reporting a leak is no reason to keep a process alive.
       this.#leakTimer.unref();
     }
+    if (leakReclaimMs > 0) {
+      this.#reclaimTimer = setTimeout(() => this.#reclaimDue(connection, stack), leakReclaimMs);
+      // Neither is taking a connection back: the borrower's socket keeps the process alive anyway.
+      this.#reclaimTimer.unref();
+    }
   }
 
   get redis(): RedisConnection {
     const connection = this.#connection;
-    if (connection === undefined) throw new PoolLeaseReleasedError();
-    return connection.redis;
+    if (connection !== undefined) return connection.redis;
+    // Reclaimed: hand out the closed connection, whose commands reject with the reason.
+    if (this.#reclaimed !== undefined) return this.#reclaimed;
+    throw new PoolLeaseReleasedError();
   }
 
   release(): void {
@@ -58,11 +76,15 @@ export class Lease implements PooledConnection {
     return this.#owner.destroyLease(this, connection);
   }
 
-  /** Stop the leak clock; returns how long the lease was held (ms, 0 if not measured). */
+  /** Stop the lease clocks; returns how long the lease was held (ms, 0 if not measured). */
   stopClock(): number {
     if (this.#leakTimer !== undefined) {
       clearTimeout(this.#leakTimer);
       this.#leakTimer = undefined;
+    }
+    if (this.#reclaimTimer !== undefined) {
+      clearTimeout(this.#reclaimTimer);
+      this.#reclaimTimer = undefined;
     }
     return this.#since === 0 ? 0 : Date.now() - this.#since;
   }
@@ -70,5 +92,22 @@ export class Lease implements PooledConnection {
   [Symbol.asyncDispose](): Promise<void> {
     this.release();
     return Promise.resolve();
+  }
+
+  /** Held for `leakReclaimMs`: take the connection back, unless it is parked in `BLPOP … 0`. */
+  #reclaimDue(connection: PoolConnection, stack: string | undefined): void {
+    if (this.#connection !== connection) return;
+    if (connection.blockedForever > 0) {
+      // Waiting for data is not a leak: the clock starts again when that command returns.
+      connection.onUnblocked = () => {
+        connection.onUnblocked = undefined;
+        if (this.#connection === connection) this.#reclaimTimer?.refresh();
+      };
+      return;
+    }
+    this.#connection = undefined;
+    this.#reclaimed = connection.redis;
+    const heldMs = this.stopClock();
+    this.#owner.reclaimLease(connection, heldMs, stack ?? '(no stack)');
   }
 }

@@ -16,6 +16,7 @@ describe('resolveOptions', () => {
       lifetimeJitterMs: 180_000,
       validateAfterIdleMs: 30_000,
       leakDetectionMs: 0,
+      leakReclaimMs: 0,
       connectTimeoutMs: 5_000,
       commandTimeoutMs: 5_000,
       target: DEFAULT_URL,
@@ -62,6 +63,17 @@ describe('resolveOptions', () => {
     [{ idleTimeoutMs: Number.POSITIVE_INFINITY }, 'idleTimeoutMs', /finite/],
     [{ commandTimeoutMs: Number.NaN }, 'commandTimeoutMs', /finite/],
     [{ leakDetectionMs: '10' as unknown as number }, 'leakDetectionMs', /got 10/],
+    [
+      { leakReclaimMs: -1 },
+      'leakReclaimMs',
+      /got -1; must be a non-negative finite integer \(ms\)/,
+    ],
+    [{ leakReclaimMs: 10.5 }, 'leakReclaimMs', /integer \(ms\)/],
+    [
+      { leakDetectionMs: 500, leakReclaimMs: 100 },
+      'leakReclaimMs',
+      /got 100; must be 0 \(off\) or an integer >= leakDetectionMs \(500\) ms/,
+    ],
     [{ maxLifetimeMs: 100, lifetimeJitterMs: 100 }, 'lifetimeJitterMs', /< maxLifetimeMs/],
     [{ url: 'http://localhost:6379' }, 'url', /scheme "http" is not supported; use redis:\/\//],
     [{ url: 'not a url' }, 'url', /not a URL/],
@@ -79,6 +91,15 @@ describe('resolveOptions', () => {
     expect(caught).toMatchObject({ code: 'POOL_INVALID_OPTIONS', name: 'PoolConfigError', option });
     expect((caught as Error).message).toContain(`\`${option}\``);
     expect((caught as Error).message).toMatch(message);
+  });
+
+  it('accepts leakReclaimMs alone, or with leakDetectionMs no later than it', () => {
+    expect(resolveOptions({ leakReclaimMs: 30_000 }, {}).leakReclaimMs).toBe(30_000);
+    expect(resolveOptions({ leakDetectionMs: 1_000, leakReclaimMs: 1_000 }, {})).toMatchObject({
+      leakDetectionMs: 1_000,
+      leakReclaimMs: 1_000,
+    });
+    expect(resolveOptions({ leakDetectionMs: 1_000 }, {}).leakReclaimMs).toBe(0);
   });
 
   it('throws at construction, without echoing a password from a bad URL', () => {

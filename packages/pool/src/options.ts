@@ -15,6 +15,7 @@ export const DEFAULTS: {
   readonly maxLifetimeMs: 1800000;
   readonly validateAfterIdleMs: 30000;
   readonly leakDetectionMs: 0;
+  readonly leakReclaimMs: 0;
   readonly connectTimeoutMs: 5000;
   readonly commandTimeoutMs: 5000;
 } = {
@@ -26,6 +27,7 @@ export const DEFAULTS: {
   maxLifetimeMs: 1_800_000,
   validateAfterIdleMs: 30_000,
   leakDetectionMs: 0,
+  leakReclaimMs: 0,
   connectTimeoutMs: 5_000,
   commandTimeoutMs: 5_000,
 } as const;
@@ -41,6 +43,7 @@ export interface ResolvedPoolOptions {
   lifetimeJitterMs: number;
   validateAfterIdleMs: number;
   leakDetectionMs: number;
+  leakReclaimMs: number;
   connectTimeoutMs: number;
   commandTimeoutMs: number;
   /** ioredis options every connection starts from (URL + `redis`). */
@@ -68,7 +71,8 @@ function duration(
 ): number {
   const value: unknown = options[key];
   if (value === undefined) return fallback;
-  const allowed = `${positive ? 'a positive' : 'a non-negative'} finite ${integer ? 'integer' : 'number'}`;
+  const unit = key.endsWith('Ms') ? ' (ms)' : '';
+  const allowed = `${positive ? 'a positive' : 'a non-negative'} finite ${integer ? 'integer' : 'number'}${unit}`;
   if (typeof value !== 'number' || !Number.isFinite(value)) {
     throw new PoolConfigError(key, `got ${String(value)}; must be ${allowed}`);
   }
@@ -117,6 +121,16 @@ export function resolveOptions(
   const connectTimeoutMs = duration(options, 'connectTimeoutMs', DEFAULTS.connectTimeoutMs, {
     positive: true,
   });
+  const leakDetectionMs = duration(options, 'leakDetectionMs', DEFAULTS.leakDetectionMs);
+  const leakReclaimMs = duration(options, 'leakReclaimMs', DEFAULTS.leakReclaimMs, {
+    integer: true,
+  });
+  if (leakReclaimMs > 0 && leakReclaimMs < leakDetectionMs) {
+    throw new PoolConfigError(
+      'leakReclaimMs',
+      `got ${leakReclaimMs}; must be 0 (off) or an integer >= leakDetectionMs (${leakDetectionMs}) ms, so a leak is reported before it is reclaimed`,
+    );
+  }
 
   const rawUrl = options.url ?? env.REDIS_URL ?? DEFAULT_URL;
   if (typeof rawUrl !== 'string') throw new PoolConfigError('url', 'must be a string');
@@ -155,7 +169,8 @@ export function resolveOptions(
     maxLifetimeMs,
     lifetimeJitterMs,
     validateAfterIdleMs: duration(options, 'validateAfterIdleMs', DEFAULTS.validateAfterIdleMs),
-    leakDetectionMs: duration(options, 'leakDetectionMs', DEFAULTS.leakDetectionMs),
+    leakDetectionMs,
+    leakReclaimMs,
     connectTimeoutMs,
     commandTimeoutMs: duration(options, 'commandTimeoutMs', DEFAULTS.commandTimeoutMs, {
       positive: true,

@@ -67,6 +67,7 @@ export class Pool implements RedisPool {
   #timeouts = 0;
   #rejected = 0;
   #leaks = 0;
+  #reclaimed = 0;
   #resets = 0;
   #connectErrors = 0;
 
@@ -113,7 +114,10 @@ export class Pool implements RedisPool {
         ),
       );
     }
-    const stack = this.#options.leakDetectionMs > 0 ? captureStack() : undefined;
+    const stack =
+      this.#options.leakDetectionMs > 0 || this.#options.leakReclaimMs > 0
+        ? captureStack()
+        : undefined;
     const connection = this.#takeIdle();
     if (connection !== undefined && !this.#needsValidation(connection)) {
       return Promise.resolve(this.#lease(connection, 0, stack, commandTimeoutMs));
@@ -173,6 +177,7 @@ export class Pool implements RedisPool {
       timeouts: this.#timeouts,
       rejected: this.#rejected,
       leaks: this.#leaks,
+      reclaimed: this.#reclaimed,
       resets: this.#resets,
       connectErrors: this.#connectErrors,
       waitMs: this.#waitTimes.summary(),
@@ -211,6 +216,7 @@ export class Pool implements RedisPool {
   releaseLease(lease: Lease, connection: PoolConnection): void {
     this.#released++;
     connection.lease = undefined;
+    connection.onUnblocked = undefined;
     // The pool's own commands (RESET, validation PING) always get the pool's deadline.
     connection.commandTimeoutMs = this.#options.commandTimeoutMs;
     const heldMs = lease.stopClock();
@@ -235,6 +241,7 @@ export class Pool implements RedisPool {
   destroyLease(lease: Lease, connection: PoolConnection): Promise<void> {
     this.#released++;
     connection.lease = undefined;
+    connection.onUnblocked = undefined;
     lease.stopClock();
     return this.#destroy(connection, 'destroyed');
   }
@@ -243,6 +250,20 @@ export class Pool implements RedisPool {
   reportLeak(connection: PoolConnection, heldMs: number, stack: string): void {
     this.#leaks++;
     this.#events.emit('leak', { pool: this.name, connectionId: connection.id, heldMs, stack });
+  }
+
+  /**
+   * Called by a lease held past `leakReclaimMs`: its connection is closed (later commands on it
+   * reject with `PoolLeaseReclaimedError`) and its slot goes to the next waiter.
+   */
+  reclaimLease(connection: PoolConnection, heldMs: number, stack: string): void {
+    this.#released++;
+    this.#reclaimed++;
+    connection.lease = undefined;
+    connection.onUnblocked = undefined;
+    connection.reclaimed = { heldMs, leakReclaimMs: this.#options.leakReclaimMs };
+    this.#events.emit('reclaim', { pool: this.name, connectionId: connection.id, heldMs, stack });
+    this.#destroy(connection, 'reclaimed');
   }
 
   /** A lease on `connection`, which the bag already lent. */
@@ -255,13 +276,7 @@ export class Pool implements RedisPool {
     connection.commandTimeoutMs = commandTimeoutMs;
     this.#acquired++;
     this.#waitTimes.record(waitMs);
-    const lease = new Lease(
-      this,
-      connection,
-      this.#options.leakDetectionMs,
-      stack,
-      this.#events.wants('release'),
-    );
+    const lease = new Lease(this, connection, this.#options, stack, this.#events.wants('release'));
     connection.lease = lease;
     if (this.#events.wants('acquire')) {
       this.#events.emit('acquire', { pool: this.name, connectionId: connection.id, waitMs });

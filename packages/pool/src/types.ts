@@ -48,8 +48,18 @@ export interface PoolOptions {
   lifetimeJitterMs?: number;
   /** A connection idle longer than this is PINGed before it is handed out. `0` = always. Default 30000 ms. */
   validateAfterIdleMs?: number;
-  /** Emit `leak` when a lease is held longer than this. `0` = off. Default 0. */
+  /** Emit `leak` when a lease is held longer than this. `0` = off. Default 0 (ms). */
   leakDetectionMs?: number;
+  /**
+   * Take a lease back when it is held longer than this (ms, a non-negative integer; `0` = off,
+   * the default; when both are on, at least `leakDetectionMs`). Its connection is destroyed and
+   * its slot goes to the next waiter; the borrower's next command rejects with
+   * `PoolLeaseReclaimedError` and its `release()` does nothing. The pool emits `reclaim` with
+   * the acquirer's stack. A lease parked in a blocking command without a timeout (`BLPOP … 0`,
+   * `XREAD BLOCK 0`, `WAIT n 0`) is not reclaimed while that command is outstanding; its clock
+   * starts again when the command returns. Default 0 (off).
+   */
+  leakReclaimMs?: number;
   /** TCP connect + handshake limit per connection attempt. Default 5000 ms. */
   connectTimeoutMs?: number;
   /**
@@ -118,7 +128,7 @@ export interface PoolStats {
   destroyed: number;
   /** Leases handed out. */
   acquired: number;
-  /** Leases given back (released or destroyed). */
+  /** Leases given back (released, destroyed or reclaimed). */
   released: number;
   /** Acquires that gave up with `PoolTimeoutError`. */
   timeouts: number;
@@ -126,6 +136,8 @@ export interface PoolStats {
   rejected: number;
   /** Leases held past `leakDetectionMs`. */
   leaks: number;
+  /** Leases taken back after `leakReclaimMs` (their connections destroyed). */
+  reclaimed: number;
   /** Leases given back dirty and cleaned with RESET or destroyed. */
   resets: number;
   /** Failed connection attempts. */
@@ -139,7 +151,15 @@ export interface PoolStats {
 }
 
 /** Names of the events a pool emits. */
-export type PoolEvent = 'create' | 'destroy' | 'acquire' | 'release' | 'timeout' | 'leak' | 'error';
+export type PoolEvent =
+  | 'create'
+  | 'destroy'
+  | 'acquire'
+  | 'release'
+  | 'timeout'
+  | 'leak'
+  | 'reclaim'
+  | 'error';
 
 /** Why a connection was closed. */
 export type DestroyReason =
@@ -150,17 +170,26 @@ export type DestroyReason =
   | 'validation'
   | 'destroyed'
   | 'failover'
+  | 'reclaimed'
   | 'closed';
 
 /** Payloads of each event (also published on `diagnostics_channel` `hitpool:pool:<event>`). */
 export interface PoolEventMap {
   /** A connection opened. */
   create: { pool: string; connectionId: number };
+  /** A connection closed, and why. */
   destroy: { pool: string; connectionId: number; reason: DestroyReason };
+  /** A lease was handed out after waiting `waitMs` ms. */
   acquire: { pool: string; connectionId: number; waitMs: number };
+  /** A lease came back after `heldMs` ms (0 when nobody measured it); `dirty`: it will be cleaned. */
   release: { pool: string; connectionId: number; heldMs: number; dirty: boolean };
+  /** An acquire gave up after `waitedMs` ms. */
   timeout: { pool: string; waitedMs: number; error: PoolError };
+  /** A lease is held past `leakDetectionMs`; `stack` is where it was acquired. */
   leak: { pool: string; connectionId: number; heldMs: number; stack: string };
+  /** A lease held past `leakReclaimMs` was taken back; `stack` is where it was acquired. */
+  reclaim: { pool: string; connectionId: number; heldMs: number; stack: string };
+  /** A connection error (also background `min` fills); on the channel `{ pool, error }`. */
   error: Error;
 }
 
