@@ -29,6 +29,8 @@ export interface PoolConnection {
   lease: { stopClock(): number } | undefined;
   /** Pool topology generation it was opened in; older ones are retired (Sentinel failover). */
   readonly generation: number;
+  /** Opened for the blocking lane (`acquire({ blocking: true })`), not the ordinary one. */
+  readonly blocking: boolean;
   /** Reply deadline of the current lease's commands (ms, 0 = none); set when lent. */
   commandTimeoutMs: number;
   /**
@@ -174,6 +176,7 @@ export async function openConnection(
   options: ResolvedPoolOptions,
   id: number,
   generation: number,
+  blocking: boolean,
   onLost: (connection: PoolConnection, error: Error | undefined) => void,
 ): Promise<PoolConnection> {
   const redis = newClient(options);
@@ -228,6 +231,7 @@ export async function openConnection(
     state: ConnectionState.Opening,
     lease: undefined,
     generation,
+    blocking,
     commandTimeoutMs: options.commandTimeoutMs,
     blockedForever: 0,
     onUnblocked: undefined,

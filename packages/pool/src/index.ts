@@ -17,6 +17,7 @@ export { createPool } from './pool.js';
 export { closeAllPools, getPool } from './registry.js';
 export type {
   AcquireOptions,
+  BlockingLaneStats,
   CloseOptions,
   ClusterConfig,
   DestroyReason,

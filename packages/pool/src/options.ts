@@ -9,6 +9,7 @@ export const DEFAULT_URL = 'redis://127.0.0.1:6379/0';
 export const DEFAULTS: {
   readonly min: 0;
   readonly max: 10;
+  readonly maxBlocking: 10;
   readonly acquireTimeoutMs: 5000;
   readonly maxWaiting: 1000;
   readonly idleTimeoutMs: 30000;
@@ -21,6 +22,7 @@ export const DEFAULTS: {
 } = {
   min: 0,
   max: 10,
+  maxBlocking: 10,
   acquireTimeoutMs: 5_000,
   maxWaiting: 1_000,
   idleTimeoutMs: 30_000,
@@ -36,6 +38,7 @@ export const DEFAULTS: {
 export interface ResolvedPoolOptions {
   min: number;
   max: number;
+  maxBlocking: number;
   acquireTimeoutMs: number;
   maxWaiting: number;
   idleTimeoutMs: number;
@@ -161,6 +164,10 @@ export function resolveOptions(
   return {
     min,
     max,
+    maxBlocking: duration(options, 'maxBlocking', DEFAULTS.maxBlocking, {
+      integer: true,
+      positive: true,
+    }),
     acquireTimeoutMs: duration(options, 'acquireTimeoutMs', DEFAULTS.acquireTimeoutMs, {
       positive: true,
     }),

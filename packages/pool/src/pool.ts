@@ -1,4 +1,4 @@
-import { ConnectionBag, ConnectionState } from './bag.js';
+import { ConnectionState } from './bag.js';
 import { createSharedClient, reconnectDelay, type SharedClient } from './client.js';
 import {
   closeConnection,
@@ -15,6 +15,7 @@ import {
   PoolTimeoutError,
 } from './errors.js';
 import { PoolEvents } from './events.js';
+import { Lane } from './lane.js';
 import { Lease } from './lease.js';
 import { type ResolvedPoolOptions, resolveOptions } from './options.js';
 import { resetConnection } from './reset.js';
@@ -32,7 +33,7 @@ import type {
   RedisPool,
 } from './types.js';
 import { WaitTimes } from './wait-times.js';
-import { Waiter, WaiterQueue } from './waiters.js';
+import { Waiter } from './waiters.js';
 
 let poolCounter = 0;
 
@@ -41,9 +42,11 @@ export class Pool implements RedisPool {
   readonly name: string;
   readonly #options: ResolvedPoolOptions;
   readonly #events: PoolEvents;
-  /** Every connection and its lending state; all sizes are counted there. */
-  readonly #bag = new ConnectionBag();
-  readonly #waiters = new WaiterQueue<PooledConnection>((waiter, now) => this.#expire(waiter, now));
+  /** Ordinary leases: `max` connections (`min` kept open). */
+  readonly #ordinary: Lane;
+  /** `acquire({ blocking: true })`: up to `maxBlocking` more, for commands that park. */
+  readonly #blocking: Lane;
+  readonly #lanes: readonly Lane[];
   readonly #waitTimes = new WaitTimes();
   readonly #opening = new Set<Promise<unknown>>();
   #nextId = 1;
@@ -75,6 +78,11 @@ export class Pool implements RedisPool {
     this.#options = resolveOptions(options);
     this.name = name ?? `pool-${++poolCounter}`;
     this.#events = new PoolEvents(this.name, this.#options.secrets);
+    const onExpired = (lane: Lane, waiter: Waiter<PooledConnection>, now: number) =>
+      this.#expire(lane, waiter, now);
+    this.#ordinary = new Lane(false, this.#options.min, this.#options.max, onExpired);
+    this.#blocking = new Lane(true, 0, this.#options.maxBlocking, onExpired);
+    this.#lanes = [this.#ordinary, this.#blocking];
     if (this.#options.min > 0) queueMicrotask(() => this.#grow());
   }
 
@@ -118,15 +126,17 @@ export class Pool implements RedisPool {
       this.#options.leakDetectionMs > 0 || this.#options.leakReclaimMs > 0
         ? captureStack()
         : undefined;
-    const connection = this.#takeIdle();
+    const lane = options?.blocking === true ? this.#blocking : this.#ordinary;
+    const connection = this.#takeIdle(lane);
     if (connection !== undefined && !this.#needsValidation(connection)) {
       return Promise.resolve(this.#lease(connection, 0, stack, commandTimeoutMs));
     }
-    if (connection === undefined && this.#waiters.size >= this.#options.maxWaiting) {
+    if (connection === undefined && lane.waiters.size >= this.#options.maxWaiting) {
       this.#rejected++;
+      const which = lane.blocking ? 'blocking acquires' : 'acquires';
       return Promise.reject(
         new PoolQueueFullError(
-          `${this.#options.maxWaiting} acquires are already waiting (maxWaiting); shed load or raise maxWaiting. ${this.#describe()}`,
+          `${this.#options.maxWaiting} ${which} are already waiting (maxWaiting); shed load or raise maxWaiting. ${this.#describe(lane)}`,
         ),
       );
     }
@@ -145,7 +155,7 @@ export class Pool implements RedisPool {
         this.#validate(connection, waiter);
         return;
       }
-      this.#waiters.push(waiter);
+      lane.waiters.push(waiter);
       this.#grow();
     });
   }
@@ -163,13 +173,22 @@ export class Pool implements RedisPool {
   }
 
   stats(): PoolStats {
+    const ordinary = this.#ordinary;
+    const blocking = this.#blocking;
     return {
-      size: this.#bag.size,
-      idle: this.#bag.idle,
-      borrowed: this.#bag.borrowed,
-      pending: this.#waiters.size,
+      size: ordinary.bag.size,
+      idle: ordinary.bag.idle,
+      borrowed: ordinary.bag.borrowed,
+      pending: ordinary.waiters.size,
       min: this.#options.min,
       max: this.#options.max,
+      blocking: {
+        size: blocking.bag.size,
+        idle: blocking.bag.idle,
+        borrowed: blocking.bag.borrowed,
+        pending: blocking.waiters.size,
+        max: blocking.max,
+      },
       created: this.#created,
       destroyed: this.#destroyed,
       acquired: this.#acquired,
@@ -284,13 +303,18 @@ export class Pool implements RedisPool {
     return lease;
   }
 
-  /** The most recently parked healthy idle connection, now lent; undefined if none. */
-  #takeIdle(): PoolConnection | undefined {
-    let connection = this.#bag.borrow();
+  /** The lane `connection` belongs to. */
+  #laneOf(connection: PoolConnection): Lane {
+    return connection.blocking ? this.#blocking : this.#ordinary;
+  }
+
+  /** The lane's most recently parked healthy idle connection, now lent; undefined if none. */
+  #takeIdle(lane: Lane): PoolConnection | undefined {
+    let connection = lane.bag.borrow();
     // A socket can close between the 'close' event and our bookkeeping; ask ioredis too.
     while (connection !== undefined && (connection.broken || connection.redis.status !== 'ready')) {
       this.#destroy(connection, 'broken');
-      connection = this.#bag.borrow();
+      connection = lane.bag.borrow();
     }
     return connection;
   }
@@ -302,7 +326,7 @@ export class Pool implements RedisPool {
 
   /** PING an idle connection before lending it; on failure, replace it and keep waiting. */
   #validate(connection: PoolConnection, waiter: Waiter<PooledConnection>): void {
-    this.#bag.validate(connection);
+    this.#laneOf(connection).bag.validate(connection);
     let timer: NodeJS.Timeout | undefined;
     const ping = Promise.race([
       connection.redis.ping(),
@@ -334,13 +358,13 @@ export class Pool implements RedisPool {
       waiter.fail(new PoolClosedError(this.#closedMessage()));
       return;
     }
-    this.#waiters.push(waiter);
+    this.#laneOf(connection).waiters.push(waiter);
     this.#grow();
   }
 
   /** Lend `connection` to an unsettled waiter. */
   #serve(waiter: Waiter<PooledConnection>, connection: PoolConnection, now = Date.now()): void {
-    this.#bag.lend(connection);
+    this.#laneOf(connection).bag.lend(connection);
     waiter.fulfil(
       this.#lease(connection, now - waiter.start, waiter.stack, waiter.commandTimeoutMs),
     );
@@ -361,20 +385,21 @@ export class Pool implements RedisPool {
       this.#destroy(connection, 'failover');
       return;
     }
-    const waiter = this.#waiters.shift();
+    const lane = this.#laneOf(connection);
+    const waiter = lane.waiters.shift();
     if (waiter !== undefined) {
       // Straight from one borrower to the next: it was just in use, no PING needed.
       this.#serve(waiter, connection, now);
       return;
     }
-    this.#bag.requite(connection, now);
+    lane.bag.requite(connection, now);
     if (this.#sweepTimer === undefined) this.#armSweep();
   }
 
   /** A dirty lease came back: RESET it off the hot path, or destroy it. */
   #clean(connection: PoolConnection): void {
     this.#resets++;
-    this.#bag.clean(connection);
+    this.#laneOf(connection).bag.clean(connection);
     resetConnection(connection, this.#options.redis).then((ok) => {
       if (ok && !connection.broken) this.#checkIn(connection);
       else this.#destroy(connection, 'dirty');
@@ -384,36 +409,41 @@ export class Pool implements RedisPool {
   // ---- growing and shrinking -------------------------------------------------------------
 
   /**
-   * Open connections for waiters (and up to `min`), within `max`, unless backing off. After a
-   * failed connect only one attempt at a time probes the server (a refused connect is no
-   * reason to open `max` sockets at once); the first success lifts that.
+   * Open connections for each lane's waiters (and up to `min`), within the lane's bound, unless
+   * backing off. After a failed connect only one attempt at a time probes the server (a
+   * refused connect is no reason to open `max` sockets at once); the first success lifts that.
    */
   #grow(): void {
     if (this.#closed || this.#retryTimer !== undefined) return;
-    const { max, min } = this.#options;
-    const bag = this.#bag;
-    while (bag.size < max) {
-      if (this.#failures > 0 && bag.opening > 0) return;
-      const wanted = this.#waiters.size > bag.opening + bag.cleaning || bag.size < min;
-      if (!wanted) return;
-      this.#open();
+    for (const lane of this.#lanes) {
+      const { bag, waiters, max, min } = lane;
+      while (bag.size < max) {
+        if (this.#failures > 0 && this.#opening.size > 0) return;
+        const wanted = waiters.size > bag.opening + bag.cleaning || bag.size < min;
+        if (!wanted) break;
+        this.#open(lane);
+      }
     }
   }
 
-  #open(): void {
-    this.#bag.reserve();
+  #open(lane: Lane): void {
+    lane.bag.reserve();
     const id = this.#nextId++;
     if (this.#options.redis.sentinels && this.#stopWatching === undefined) {
       this.#stopWatching = watchSentinels(this.#options.redis, () => this.#onFailover());
     }
-    const opening = openConnection(this.#options, id, this.#generation, (connection, error) =>
-      this.#onLost(connection, error),
+    const opening = openConnection(
+      this.#options,
+      id,
+      this.#generation,
+      lane.blocking,
+      (connection, error) => this.#onLost(connection, error),
     ).then(
       (connection) => {
         this.#opening.delete(opening);
         this.#failures = 0;
         this.#lastError = undefined;
-        this.#bag.add(connection);
+        lane.bag.add(connection);
         this.#created++;
         this.#events.emit('create', { pool: this.name, connectionId: id });
         this.#checkIn(connection);
@@ -422,7 +452,7 @@ export class Pool implements RedisPool {
         this.#grow();
       },
       (error: Error) => {
-        this.#bag.cancel();
+        lane.bag.cancel();
         this.#opening.delete(opening);
         this.#connectErrors++;
         this.#failures++;
@@ -435,7 +465,7 @@ export class Pool implements RedisPool {
             `Redis refused the credentials for ${this.#options.target}: ${this.#events.message(error)}. Check the user/password in the URL or redis options.`,
             { cause: error },
           );
-          this.#waiters.failAll(failure);
+          for (const each of this.#lanes) each.waiters.failAll(failure);
           return;
         }
         // One backoff timer for the pool: attempts that fail together (or a timer that replaced
@@ -455,7 +485,9 @@ export class Pool implements RedisPool {
   /** The master moved: drop idle connections now, borrowed ones when they come back. */
   #onFailover(): void {
     this.#generation++;
-    for (const connection of [...this.#bag.idleConnections]) this.#destroy(connection, 'failover');
+    for (const lane of this.#lanes) {
+      for (const connection of [...lane.bag.idleConnections]) this.#destroy(connection, 'failover');
+    }
   }
 
   #onLost(connection: PoolConnection, error: Error | undefined): void {
@@ -468,7 +500,7 @@ export class Pool implements RedisPool {
   }
 
   #destroy(connection: PoolConnection, reason: DestroyReason): Promise<void> {
-    if (!this.#bag.remove(connection)) return Promise.resolve();
+    if (!this.#laneOf(connection).bag.remove(connection)) return Promise.resolve();
     this.#destroyed++;
     this.#events.emit('destroy', { pool: this.name, connectionId: connection.id, reason });
     const closed = closeConnection(connection);
@@ -477,16 +509,18 @@ export class Pool implements RedisPool {
     return closed;
   }
 
-  /** One timer for every idle connection: idle timeout above `min`, and lifetime. */
+  /** One timer for every idle connection of both lanes: idle timeout above `min`, and lifetime. */
   #armSweep(): void {
-    const { idleTimeoutMs, min } = this.#options;
+    const { idleTimeoutMs } = this.#options;
     let next = Number.POSITIVE_INFINITY;
-    const idle = this.#bag.idleConnections;
-    const oldest = idle[0];
-    if (idleTimeoutMs > 0 && oldest !== undefined && this.#bag.open > min) {
-      next = oldest.idleSince + idleTimeoutMs;
+    for (const { bag, min } of this.#lanes) {
+      const idle = bag.idleConnections;
+      const oldest = idle[0];
+      if (idleTimeoutMs > 0 && oldest !== undefined && bag.open > min) {
+        next = Math.min(next, oldest.idleSince + idleTimeoutMs);
+      }
+      for (const connection of idle) next = Math.min(next, connection.retireAt);
     }
-    for (const connection of idle) next = Math.min(next, connection.retireAt);
     if (next === Number.POSITIVE_INFINITY) return;
     this.#sweepTimer = setTimeout(() => this.#sweep(), Math.max(0, next - Date.now()) + 1);
     // Idle sockets already keep a process alive as long as the pool is open; this timer need not.
@@ -496,31 +530,33 @@ export class Pool implements RedisPool {
   #sweep(): void {
     this.#sweepTimer = undefined;
     const now = Date.now();
-    const { idleTimeoutMs, min } = this.#options;
-    const idle = this.#bag.idleConnections;
-    for (const connection of [...idle].reverse()) {
-      if (now >= connection.retireAt) this.#destroy(connection, 'lifetime');
-    }
-    while (idleTimeoutMs > 0 && this.#bag.open > min) {
-      const oldest = idle[0];
-      if (oldest === undefined || now - oldest.idleSince < idleTimeoutMs) break;
-      this.#destroy(oldest, 'idle');
+    const { idleTimeoutMs } = this.#options;
+    for (const { bag, min } of this.#lanes) {
+      const idle = bag.idleConnections;
+      for (const connection of [...idle].reverse()) {
+        if (now >= connection.retireAt) this.#destroy(connection, 'lifetime');
+      }
+      while (idleTimeoutMs > 0 && bag.open > min) {
+        const oldest = idle[0];
+        if (oldest === undefined || now - oldest.idleSince < idleTimeoutMs) break;
+        this.#destroy(oldest, 'idle');
+      }
     }
     this.#armSweep();
   }
 
   // ---- waiting -----------------------------------------------------------------------------
 
-  /** The queue's one deadline timer found `waiter` past its deadline. */
-  #expire(waiter: Waiter<PooledConnection>, now: number): void {
+  /** A lane's one deadline timer found `waiter` past its deadline. */
+  #expire(lane: Lane, waiter: Waiter<PooledConnection>, now: number): void {
     // Out of the queue first, so the message's stats no longer count it as pending.
-    this.#waiters.remove(waiter);
+    lane.waiters.remove(waiter);
     const waitedMs = now - waiter.start;
     const last = this.#lastError
       ? `; last connection error: ${this.#events.message(this.#lastError).replace(/\.+$/, '')}`
       : '';
     const error = new PoolTimeoutError(
-      `No Redis connection within ${waiter.deadline - waiter.start} ms (acquireTimeoutMs)${last}. ${this.#describe()}`,
+      `No Redis connection within ${waiter.deadline - waiter.start} ms (acquireTimeoutMs)${last}. ${this.#describe(lane)}`,
       this.#lastError === undefined ? undefined : { cause: this.#lastError },
     );
     this.#timeouts++;
@@ -532,17 +568,20 @@ export class Pool implements RedisPool {
 
   async #shutdown(timeoutMs: number): Promise<void> {
     this.#closed = true;
-    this.#waiters.failAll(new PoolClosedError(this.#closedMessage()));
+    const closedError = new PoolClosedError(this.#closedMessage());
+    for (const lane of this.#lanes) lane.waiters.failAll(closedError);
     clearTimeout(this.#retryTimer);
     this.#retryTimer = undefined;
     clearTimeout(this.#sweepTimer);
     this.#sweepTimer = undefined;
 
     const closing: Promise<void>[] = [];
-    for (const connection of [...this.#bag.idleConnections]) {
-      closing.push(this.#destroy(connection, 'closed'));
+    for (const { bag } of this.#lanes) {
+      for (const connection of [...bag.idleConnections]) {
+        closing.push(this.#destroy(connection, 'closed'));
+      }
     }
-    if (this.#bag.borrowed > 0 || this.#bag.opening > 0) {
+    if (!this.#drained()) {
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, timeoutMs);
         this.#onDrained = () => {
@@ -554,9 +593,11 @@ export class Pool implements RedisPool {
       this.#onDrained = undefined;
     }
     // Whatever is still out after the grace period is closed under its borrower.
-    for (const connection of this.#bag.liveConnections()) {
-      connection.lease?.stopClock();
-      closing.push(this.#destroy(connection, 'closed'));
+    for (const { bag } of this.#lanes) {
+      for (const connection of bag.liveConnections()) {
+        connection.lease?.stopClock();
+        closing.push(this.#destroy(connection, 'closed'));
+      }
     }
     await Promise.allSettled(this.#opening);
     if (this.#shared !== undefined) closing.push(this.#shared.close(timeoutMs));
@@ -564,17 +605,31 @@ export class Pool implements RedisPool {
     await Promise.all(closing);
   }
 
+  /** No lease out and no connection being opened, in either lane. */
+  #drained(): boolean {
+    const { bag: ordinary } = this.#ordinary;
+    const { bag: blocking } = this.#blocking;
+    return (
+      ordinary.borrowed === 0 &&
+      ordinary.opening === 0 &&
+      blocking.borrowed === 0 &&
+      blocking.opening === 0
+    );
+  }
+
   #resolveDrain(): void {
-    if (this.#onDrained !== undefined && this.#bag.borrowed === 0 && this.#bag.opening === 0) {
-      this.#onDrained();
-    }
+    if (this.#onDrained !== undefined && this.#drained()) this.#onDrained();
   }
 
   // ---- reporting ---------------------------------------------------------------------------
 
-  #describe(): string {
+  /** The pool's state for error messages, from the point of view of `lane`. */
+  #describe(lane: Lane = this.#ordinary): string {
     const s = this.stats();
-    return `Pool "${this.name}" (${this.#options.target}): size=${s.size} idle=${s.idle} borrowed=${s.borrowed} pending=${s.pending} max=${s.max} timeouts=${s.timeouts} connectErrors=${s.connectErrors}.`;
+    const counts = lane.blocking
+      ? `blocking lane: size=${s.blocking.size} idle=${s.blocking.idle} borrowed=${s.blocking.borrowed} pending=${s.blocking.pending} maxBlocking=${s.blocking.max}`
+      : `size=${s.size} idle=${s.idle} borrowed=${s.borrowed} pending=${s.pending} max=${s.max}`;
+    return `Pool "${this.name}" (${this.#options.target}): ${counts} timeouts=${s.timeouts} connectErrors=${s.connectErrors}.`;
   }
 
   #closedMessage(): string {

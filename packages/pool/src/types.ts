@@ -34,8 +34,16 @@ export interface PoolOptions {
   cluster?: ClusterConfig;
   /** Connections kept open even when idle; filled in the background. Default 0. */
   min?: number;
-  /** Most connections leased at once (the shared `client` is extra). Default 10. */
+  /** Most connections leased at once (the shared `client` is extra). Default 10 (connections). */
   max?: number;
+  /**
+   * Most connections of the blocking lane (`acquire({ blocking: true })`), on top of `max`: for
+   * commands that park a connection (`BLPOP`, `XREAD BLOCK`, `WAIT`), so they never take the
+   * connections ordinary leases need. Opened on demand, closed after `idleTimeoutMs`. A pool
+   * never opens more than `max` + `maxBlocking` + 1 (the shared `client`) connections.
+   * A positive integer. Default 10 (connections).
+   */
+  maxBlocking?: number;
   /** How long `acquire` waits for a connection before `PoolTimeoutError`. Default 5000 ms. */
   acquireTimeoutMs?: number;
   /** Most `acquire` calls waiting at once; one more rejects with `PoolQueueFullError`. Default 1000. */
@@ -80,6 +88,12 @@ export interface GetPoolOptions extends PoolOptions {
 export interface AcquireOptions {
   /** Abort waiting; the promise rejects with `signal.reason`. */
   signal?: AbortSignal;
+  /**
+   * Take the connection from the blocking lane (bounded by `maxBlocking`, outside `max`): for a
+   * lease that parks in `BLPOP`, `BRPOP`, `XREAD BLOCK`, `WAIT`… Same guarantees as any lease
+   * (cleaned on release, deadlines, waiters served in order, `timeoutMs`). Default false.
+   */
+  blocking?: boolean;
   /** Overrides the pool's `acquireTimeoutMs` for this call (ms). */
   timeoutMs?: number;
   /**
@@ -108,7 +122,25 @@ export interface WaitTimeStats {
   max: number;
 }
 
-/** A snapshot of the pool. Counters are totals since creation. */
+/** The blocking lane's part of {@link PoolStats}. */
+export interface BlockingLaneStats {
+  /** Blocking-lane connections open or opening. */
+  size: number;
+  /** Blocking-lane connections parked, ready to lend. */
+  idle: number;
+  /** Blocking-lane connections lent out. */
+  borrowed: number;
+  /** `acquire({ blocking: true })` calls waiting for a connection. */
+  pending: number;
+  /** The configured `maxBlocking`. */
+  max: number;
+}
+
+/**
+ * A snapshot of the pool. `size`, `idle`, `borrowed` and `pending` are the ordinary lane's
+ * (bounded by `max`); `blocking` is the blocking lane's. Counters are totals since creation,
+ * over both lanes.
+ */
 export interface PoolStats {
   /** Connections open or opening (idle + borrowed + being created). */
   size: number;
@@ -122,6 +154,8 @@ export interface PoolStats {
   min: number;
   /** The configured `max`. */
   max: number;
+  /** The blocking lane (`acquire({ blocking: true })`, bounded by `maxBlocking`). */
+  blocking: BlockingLaneStats;
   /** Connections opened. */
   created: number;
   /** Connections closed (any reason). */
