@@ -121,7 +121,7 @@ describe('the blocking lane on a server of its own', () => {
     const prefix = randomPrefix('lane');
     const list = `${prefix}jobs`;
     const CALLERS = 8;
-    const PER_ROUND = 1_000;
+    const PER_ROUND = 2_000;
     const ROUNDS = 7;
 
     /** One round of transactions from CALLERS concurrent callers; p99 latency in ms. */
