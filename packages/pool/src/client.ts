@@ -1,5 +1,5 @@
 import { Cluster, Redis } from 'ioredis';
-import { isAuthFailure } from './errors.js';
+import { isAuthFailure, tlsFailureReason } from './errors.js';
 import type { ResolvedPoolOptions } from './options.js';
 import { assertContract } from './transport/ioredis-internals.js';
 import { guardSharedCluster } from './transport/shared-cluster.js';
@@ -40,22 +40,23 @@ export interface SharedClient {
  *   later, and the connection it was written on is replaced.
  * - `maxRetriesPerRequest: 1`: queued commands are also flushed with an error after the
  *   second failed reconnect, whichever comes first.
- * - Wrong credentials stop the reconnect loop (no hammering the server with bad passwords);
- *   the next command starts a single new attempt, so fixed credentials recover by themselves.
+ * - Wrong credentials, and a TLS certificate that fails verification, stop the reconnect loop
+ *   (no hammering the server with bad passwords or handshakes); the next command starts a
+ *   single new attempt, so fixed credentials (or certificates) recover by themselves.
  */
 export function createSharedClient(
   options: ResolvedPoolOptions,
   onError: (error: Error) => void,
 ): SharedClient {
-  let authFailed = false;
+  let refused = false;
   let closed = false;
   const retryStrategy = (attempt: number): number | null =>
-    authFailed ? null : reconnectDelay(attempt);
-  // A client that stopped after an auth refusal (status "end") tries once more on the next
-  // command instead of failing with "Connection is closed" forever.
-  const retryAfterAuthFailure = (): void => {
-    if (authFailed && !closed && client.status === 'end') {
-      authFailed = false;
+    refused ? null : reconnectDelay(attempt);
+  // A client that stopped after a refusal (credentials, certificate; status "end") tries once
+  // more on the next command instead of failing with "Connection is closed" forever.
+  const retryAfterRefusal = (): void => {
+    if (refused && !closed && client.status === 'end') {
+      refused = false;
       client.connect().catch(() => {});
     }
   };
@@ -74,7 +75,7 @@ export function createSharedClient(
         autoResendUnfulfilledCommands: false,
       },
     });
-    guardSharedCluster(client, options.commandTimeoutMs, retryAfterAuthFailure);
+    guardSharedCluster(client, options.commandTimeoutMs, retryAfterRefusal);
   } else {
     client = new Redis({
       retryStrategy,
@@ -89,16 +90,17 @@ export function createSharedClient(
       maxRetriesPerRequest: 1,
       autoResendUnfulfilledCommands: false,
     });
-    guardSharedConnection(client, options.commandTimeoutMs, retryAfterAuthFailure);
+    guardSharedConnection(client, options.commandTimeoutMs, retryAfterRefusal);
     if (options.redis.sentinels) retireFailoverDetectorOnClose(client);
   }
   assertContract(client);
   client.on('error', (error: Error) => {
-    if (isAuthFailure(error)) authFailed = true;
+    // Wrong credentials and a certificate that fails verification do not fix themselves.
+    if (isAuthFailure(error) || tlsFailureReason(error) !== undefined) refused = true;
     onError(error);
   });
   client.on('ready', () => {
-    authFailed = false;
+    refused = false;
   });
   return {
     client,

@@ -6,6 +6,7 @@ export type PoolErrorCode =
   | 'POOL_CLOSED'
   | 'POOL_INVALID_OPTIONS'
   | 'POOL_AUTH_FAILED'
+  | 'POOL_TLS_FAILED'
   | 'POOL_LEASE_RELEASED'
   | 'POOL_LEASE_RECLAIMED'
   | 'POOL_CONNECTION_LOST'
@@ -62,6 +63,21 @@ export class PoolAuthError extends PoolError {
   override readonly name: string = 'PoolAuthError';
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, { ...options, code: 'POOL_AUTH_FAILED' });
+  }
+}
+
+/**
+ * The server's TLS certificate failed verification (untrusted CA, expired, wrong name…).
+ * Retrying will not help until the certificate or the `tls` options are fixed, so waiters fail
+ * at once. `reason` is Node's verification code, e.g. `SELF_SIGNED_CERT_IN_CHAIN`.
+ */
+export class PoolTlsError extends PoolError {
+  override readonly name: string = 'PoolTlsError';
+  /** Node's / OpenSSL's verification code: `CERT_HAS_EXPIRED`, `ERR_TLS_CERT_ALTNAME_INVALID`… */
+  readonly reason: string;
+  constructor(reason: string, message: string, options?: { cause?: unknown }) {
+    super(message, { ...options, code: 'POOL_TLS_FAILED' });
+    this.reason = reason;
   }
 }
 
@@ -132,4 +148,59 @@ const AUTH_FAILURE = /WRONGPASS|NOAUTH|invalid username-password|invalid passwor
 /** True when `error` is Redis refusing credentials. */
 export function isAuthFailure(error: unknown): boolean {
   return error instanceof Error && AUTH_FAILURE.test(error.message);
+}
+
+/** Certificate verification failures: Node's own, and OpenSSL's `X509_V_ERR_*` names. */
+const TLS_VERIFY_CODES = new Set([
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'CERT_REVOKED',
+  'CERT_UNTRUSTED',
+  'CERT_REJECTED',
+  'CERT_SIGNATURE_FAILURE',
+  'CERT_CHAIN_TOO_LONG',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_DECRYPT_CERT_SIGNATURE',
+  'UNABLE_TO_DECODE_ISSUER_PUBLIC_KEY',
+  'ERROR_IN_CERT_NOT_BEFORE_FIELD',
+  'ERROR_IN_CERT_NOT_AFTER_FIELD',
+  'INVALID_CA',
+  'INVALID_PURPOSE',
+  'PATH_LENGTH_EXCEEDED',
+  'HOSTNAME_MISMATCH',
+]);
+
+/**
+ * The verification code when `error` (or an error in its `cause` chain) is a TLS certificate
+ * verification failure, such as `CERT_HAS_EXPIRED`; undefined for anything else (a refused
+ * connection, a reset, a timeout are worth retrying, a bad certificate is not).
+ */
+export function tlsFailureReason(error: unknown): string | undefined {
+  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 5; depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && TLS_VERIFY_CODES.has(code)) return code;
+    e = e.cause;
+  }
+  return undefined;
+}
+
+/** What to do about a certificate that failed verification with `reason`. */
+export function tlsAdvice(reason: string): string {
+  switch (reason) {
+    case 'ERR_TLS_CERT_ALTNAME_INVALID':
+    case 'HOSTNAME_MISMATCH':
+      return 'connect with a host name the certificate lists (its subjectAltName), or set redis: { tls: { servername } } to one of them';
+    case 'CERT_HAS_EXPIRED':
+    case 'CERT_NOT_YET_VALID':
+    case 'ERROR_IN_CERT_NOT_BEFORE_FIELD':
+    case 'ERROR_IN_CERT_NOT_AFTER_FIELD':
+      return "renew the server's certificate (or check this machine's clock)";
+    default:
+      return "pass the CA that signed the server's certificate as redis: { tls: { ca } }";
+  }
 }

@@ -10,6 +10,7 @@ export {
   PoolLeaseReleasedError,
   PoolQueueFullError,
   PoolTimeoutError,
+  PoolTlsError,
   PoolUnsupportedClientError,
 } from './errors.js';
 export { DEFAULT_URL, DEFAULTS } from './options.js';

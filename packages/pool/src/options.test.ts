@@ -48,6 +48,16 @@ describe('resolveOptions', () => {
     expect(withCa.redis.tls).toEqual({ servername: 'h', ca: 'PEM' });
   });
 
+  it('sends no SNI server name for an IP address (RFC 6066), and keeps a servername passed in', () => {
+    expect(resolveOptions({ url: 'rediss://u:pw@127.0.0.1/0' }, {}).redis.tls).toEqual({});
+    expect(resolveOptions({ url: 'rediss://[::1]:6380' }, {}).redis.tls).toEqual({});
+    const named = resolveOptions(
+      { url: 'rediss://10.0.0.5', redis: { tls: { servername: 'cache.internal' } } },
+      {},
+    );
+    expect(named.redis.tls).toEqual({ servername: 'cache.internal' });
+  });
+
   it('lets ioredis options override the URL', () => {
     const resolved = resolveOptions({ url: 'redis://a:1/3', redis: { db: 4, port: 7000 } }, {});
     expect(resolved.redis).toMatchObject({ host: 'a', port: 7000, db: 4 });

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { PoolConfigError } from './errors.js';
 import type { ClusterConfig, PoolOptions, RedisClientOptions } from './types.js';
 import { parseRedisUrl, redactUrl } from './url.js';
@@ -154,7 +155,14 @@ export function resolveOptions(
     ...options.redis,
   };
   // rediss:// turns TLS on; `redis.tls` (CA, client certificate…) adds to it rather than replacing it.
-  if (url.tls) redis.tls = { servername: url.host, ...options.redis?.tls };
+  // SNI names a host, never an address (RFC 6066; Node warns with DEP0123): an IP is verified
+  // against the certificate's IP subjectAltNames without a server name.
+  if (url.tls) {
+    redis.tls = {
+      ...(isIP(url.host) === 0 ? { servername: url.host } : {}),
+      ...options.redis?.tls,
+    };
+  }
   const cluster = clusterConfig(options.cluster);
   const sentinel = redis.sentinels ? ` via sentinels (master "${redis.name ?? 'mymaster'}")` : '';
   const target = cluster

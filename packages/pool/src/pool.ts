@@ -11,8 +11,12 @@ import {
   PoolAuthError,
   PoolClosedError,
   PoolConfigError,
+  type PoolError,
   PoolQueueFullError,
   PoolTimeoutError,
+  PoolTlsError,
+  tlsAdvice,
+  tlsFailureReason,
 } from './errors.js';
 import { PoolEvents } from './events.js';
 import { Lane } from './lane.js';
@@ -459,13 +463,11 @@ export class Pool implements RedisPool {
         this.#lastError = error;
         this.#events.error(error);
         if (this.#closed) return this.#resolveDrain();
-        if (isAuthFailure(error)) {
-          // Retrying wrong credentials only hammers the server: fail every waiter now.
-          const failure = new PoolAuthError(
-            `Redis refused the credentials for ${this.#options.target}: ${this.#events.message(error)}. Check the user/password in the URL or redis options.`,
-            { cause: error },
-          );
-          for (const each of this.#lanes) each.waiters.failAll(failure);
+        const fatal = this.#fatal(error);
+        if (fatal !== undefined) {
+          // Retrying wrong credentials or a bad certificate only hammers the server: fail
+          // every waiter now; the next acquire tries again.
+          for (const each of this.#lanes) each.waiters.failAll(fatal);
           return;
         }
         // One backoff timer for the pool: attempts that fail together (or a timer that replaced
@@ -480,6 +482,25 @@ export class Pool implements RedisPool {
       },
     );
     this.#opening.add(opening);
+  }
+
+  /** The error for a connect failure that retrying cannot fix; undefined for the others. */
+  #fatal(error: Error): PoolError | undefined {
+    if (isAuthFailure(error)) {
+      return new PoolAuthError(
+        `Redis refused the credentials for ${this.#options.target}: ${this.#events.message(error)}. Check the user/password in the URL or redis options.`,
+        { cause: error },
+      );
+    }
+    const reason = tlsFailureReason(error);
+    if (reason !== undefined) {
+      return new PoolTlsError(
+        reason,
+        `TLS certificate verification failed for ${this.#options.target}: ${reason} (${this.#events.message(error).replace(/\.+$/, '')}). To fix it, ${tlsAdvice(reason)}.`,
+        { cause: error },
+      );
+    }
+    return undefined;
   }
 
   /** The master moved: drop idle connections now, borrowed ones when they come back. */
