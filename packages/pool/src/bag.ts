@@ -38,11 +38,12 @@ export class ConnectionBag {
   readonly #live = new Set<PoolConnection>();
   /** Connections per state, indexed by `ConnectionState` (Removed is not counted). */
   readonly #counts: number[] = [0, 0, 0, 0, 0];
+  /** The sum of `#counts`, kept by the same transitions (read on every acquire). */
+  #size = 0;
 
   /** Connections open or being opened. */
   get size(): number {
-    const c = this.#counts;
-    return (c[0] ?? 0) + (c[1] ?? 0) + (c[2] ?? 0) + (c[3] ?? 0) + (c[4] ?? 0);
+    return this.#size;
   }
 
   /** Connections open (idle, lent, validating or cleaning). */
@@ -150,5 +151,6 @@ export class ConnectionBag {
 
   #count(state: ConnectionState, delta: number): void {
     this.#counts[state] = (this.#counts[state] ?? 0) + delta;
+    this.#size += delta;
   }
 }

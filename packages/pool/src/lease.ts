@@ -16,41 +16,53 @@ export interface LeaseClocks {
   readonly leakReclaimMs: number;
 }
 
+/** A lease's timers, only when a clock is on (most leases carry none). */
+interface Clock {
+  leakTimer: NodeJS.Timeout | undefined;
+  reclaimTimer: NodeJS.Timeout | undefined;
+  /** The connection the pool took back from this lease; its commands reject. */
+  reclaimed: RedisConnection | undefined;
+}
+
 /** One borrowing of one connection. Dead after `release()`/`destroy()`, or once reclaimed. */
 export class Lease implements PooledConnection {
   #owner: LeaseOwner;
   #connection: PoolConnection | undefined;
-  /** The connection the pool took back from this lease; its commands reject. */
-  #reclaimed: RedisConnection | undefined;
   #since = 0;
-  #leakTimer: NodeJS.Timeout | undefined;
-  #reclaimTimer: NodeJS.Timeout | undefined;
+  #clock: Clock | undefined;
 
+  /** `clocks` only when one is on: a lease without them does no timer work at all. */
   constructor(
     owner: LeaseOwner,
     connection: PoolConnection,
-    clocks: LeaseClocks,
+    clocks: LeaseClocks | undefined,
     stack: string | undefined,
     timed: boolean,
   ) {
     this.#owner = owner;
     this.#connection = connection;
+    if (clocks === undefined) {
+      if (timed) this.#since = Date.now();
+      return;
+    }
+    this.#since = Date.now();
+    const clock: Clock = { leakTimer: undefined, reclaimTimer: undefined, reclaimed: undefined };
+    this.#clock = clock;
     const { leakDetectionMs, leakReclaimMs } = clocks;
-    if (timed || leakDetectionMs > 0 || leakReclaimMs > 0) this.#since = Date.now();
     if (leakDetectionMs > 0) {
-      this.#leakTimer = setTimeout(() => {
-        this.#leakTimer = undefined;
+      clock.leakTimer = setTimeout(() => {
+        clock.leakTimer = undefined;
         if (this.#connection === connection) {
           owner.reportLeak(connection, Date.now() - this.#since, stack ?? '(no stack)');
         }
       }, leakDetectionMs);
       // Reporting a leak is no reason to keep a process alive.
-      this.#leakTimer.unref();
+      clock.leakTimer.unref();
     }
     if (leakReclaimMs > 0) {
-      this.#reclaimTimer = setTimeout(() => this.#reclaimDue(connection, stack), leakReclaimMs);
+      clock.reclaimTimer = setTimeout(() => this.#reclaimDue(connection, stack), leakReclaimMs);
       // Neither is taking a connection back: the borrower's socket keeps the process alive anyway.
-      this.#reclaimTimer.unref();
+      clock.reclaimTimer.unref();
     }
   }
 
@@ -58,7 +70,8 @@ export class Lease implements PooledConnection {
     const connection = this.#connection;
     if (connection !== undefined) return connection.redis;
     // Reclaimed: hand out the closed connection, whose commands reject with the reason.
-    if (this.#reclaimed !== undefined) return this.#reclaimed;
+    const reclaimed = this.#clock?.reclaimed;
+    if (reclaimed !== undefined) return reclaimed;
     throw new PoolLeaseReleasedError();
   }
 
@@ -78,13 +91,12 @@ export class Lease implements PooledConnection {
 
   /** Stop the lease clocks; returns how long the lease was held (ms, 0 if not measured). */
   stopClock(): number {
-    if (this.#leakTimer !== undefined) {
-      clearTimeout(this.#leakTimer);
-      this.#leakTimer = undefined;
-    }
-    if (this.#reclaimTimer !== undefined) {
-      clearTimeout(this.#reclaimTimer);
-      this.#reclaimTimer = undefined;
+    const clock = this.#clock;
+    if (clock !== undefined) {
+      clearTimeout(clock.leakTimer);
+      clearTimeout(clock.reclaimTimer);
+      clock.leakTimer = undefined;
+      clock.reclaimTimer = undefined;
     }
     return this.#since === 0 ? 0 : Date.now() - this.#since;
   }
@@ -96,17 +108,18 @@ export class Lease implements PooledConnection {
 
   /** Held for `leakReclaimMs`: take the connection back, unless it is parked in `BLPOP … 0`. */
   #reclaimDue(connection: PoolConnection, stack: string | undefined): void {
-    if (this.#connection !== connection) return;
+    const clock = this.#clock;
+    if (this.#connection !== connection || clock === undefined) return;
     if (connection.blockedForever > 0) {
       // Waiting for data is not a leak: the clock starts again when that command returns.
       connection.onUnblocked = () => {
         connection.onUnblocked = undefined;
-        if (this.#connection === connection) this.#reclaimTimer?.refresh();
+        if (this.#connection === connection) clock.reclaimTimer?.refresh();
       };
       return;
     }
     this.#connection = undefined;
-    this.#reclaimed = connection.redis;
+    clock.reclaimed = connection.redis;
     const heldMs = this.stopClock();
     this.#owner.reclaimLease(connection, heldMs, stack ?? '(no stack)');
   }

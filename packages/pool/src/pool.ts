@@ -51,6 +51,8 @@ export class Pool implements RedisPool {
   /** `acquire({ blocking: true })`: up to `maxBlocking` more, for commands that park. */
   readonly #blocking: Lane;
   readonly #lanes: readonly Lane[];
+  /** A lease clock is on (leak detection or reclaim): keep each acquirer's stack. */
+  readonly #clocked: boolean;
   readonly #waitTimes = new WaitTimes();
   readonly #opening = new Set<Promise<unknown>>();
   #nextId = 1;
@@ -87,6 +89,7 @@ export class Pool implements RedisPool {
     this.#ordinary = new Lane(false, this.#options.min, this.#options.max, onExpired);
     this.#blocking = new Lane(true, 0, this.#options.maxBlocking, onExpired);
     this.#lanes = [this.#ordinary, this.#blocking];
+    this.#clocked = this.#options.leakDetectionMs > 0 || this.#options.leakReclaimMs > 0;
     if (this.#options.min > 0) queueMicrotask(() => this.#grow());
   }
 
@@ -126,10 +129,7 @@ export class Pool implements RedisPool {
         ),
       );
     }
-    const stack =
-      this.#options.leakDetectionMs > 0 || this.#options.leakReclaimMs > 0
-        ? captureStack()
-        : undefined;
+    const stack = this.#clocked ? captureStack() : undefined;
     const lane = options?.blocking === true ? this.#blocking : this.#ordinary;
     const connection = this.#takeIdle(lane);
     if (connection !== undefined && !this.#needsValidation(connection)) {
@@ -160,7 +160,8 @@ export class Pool implements RedisPool {
         return;
       }
       lane.waiters.push(waiter);
-      this.#grow();
+      // Only this lane can need a new connection now.
+      if (this.#retryTimer === undefined) this.#growLane(lane);
     });
   }
 
@@ -239,7 +240,7 @@ export class Pool implements RedisPool {
   releaseLease(lease: Lease, connection: PoolConnection): void {
     this.#released++;
     connection.lease = undefined;
-    connection.onUnblocked = undefined;
+    if (connection.onUnblocked !== undefined) connection.onUnblocked = undefined;
     // The pool's own commands (RESET, validation PING) always get the pool's deadline.
     connection.commandTimeoutMs = this.#options.commandTimeoutMs;
     const heldMs = lease.stopClock();
@@ -299,7 +300,13 @@ export class Pool implements RedisPool {
     connection.commandTimeoutMs = commandTimeoutMs;
     this.#acquired++;
     this.#waitTimes.record(waitMs);
-    const lease = new Lease(this, connection, this.#options, stack, this.#events.wants('release'));
+    const lease = new Lease(
+      this,
+      connection,
+      this.#clocked ? this.#options : undefined,
+      stack,
+      this.#events.wants('release'),
+    );
     connection.lease = lease;
     if (this.#events.wants('acquire')) {
       this.#events.emit('acquire', { pool: this.name, connectionId: connection.id, waitMs });
@@ -346,7 +353,7 @@ export class Pool implements RedisPool {
         clearTimeout(timer);
         if (connection.broken) return this.#replaceFor(connection, waiter);
         if (waiter.settled) return this.#checkIn(connection);
-        this.#serve(waiter, connection);
+        this.#serve(this.#laneOf(connection), waiter, connection);
       },
       () => {
         clearTimeout(timer);
@@ -366,9 +373,14 @@ export class Pool implements RedisPool {
     this.#grow();
   }
 
-  /** Lend `connection` to an unsettled waiter. */
-  #serve(waiter: Waiter<PooledConnection>, connection: PoolConnection, now = Date.now()): void {
-    this.#laneOf(connection).bag.lend(connection);
+  /** Lend `connection`, of `lane`, to an unsettled waiter. */
+  #serve(
+    lane: Lane,
+    waiter: Waiter<PooledConnection>,
+    connection: PoolConnection,
+    now = Date.now(),
+  ): void {
+    lane.bag.lend(connection);
     waiter.fulfil(
       this.#lease(connection, now - waiter.start, waiter.stack, waiter.commandTimeoutMs),
     );
@@ -393,7 +405,7 @@ export class Pool implements RedisPool {
     const waiter = lane.waiters.shift();
     if (waiter !== undefined) {
       // Straight from one borrower to the next: it was just in use, no PING needed.
-      this.#serve(waiter, connection, now);
+      this.#serve(lane, waiter, connection, now);
       return;
     }
     lane.bag.requite(connection, now);
@@ -419,15 +431,22 @@ export class Pool implements RedisPool {
    */
   #grow(): void {
     if (this.#closed || this.#retryTimer !== undefined) return;
-    for (const lane of this.#lanes) {
-      const { bag, waiters, max, min } = lane;
-      while (bag.size < max) {
-        if (this.#failures > 0 && this.#opening.size > 0) return;
-        const wanted = waiters.size > bag.opening + bag.cleaning || bag.size < min;
-        if (!wanted) break;
-        this.#open(lane);
-      }
+    if (this.#growLane(this.#ordinary)) this.#growLane(this.#blocking);
+  }
+
+  /**
+   * Open what `lane` needs; false when backing off (one probe at a time after a failure).
+   * Called on every acquire that waits: a lane at its bound costs one compare.
+   */
+  #growLane(lane: Lane): boolean {
+    const { bag, waiters } = lane;
+    while (bag.size < lane.max) {
+      if (this.#failures > 0 && this.#opening.size > 0) return false;
+      const wanted = waiters.size > bag.opening + bag.cleaning || bag.size < lane.min;
+      if (!wanted) return true;
+      this.#open(lane);
     }
+    return true;
   }
 
   #open(lane: Lane): void {
