@@ -4,11 +4,13 @@
  * decision made here in review, not an accident. Measure with
  * `./pnpmw build && ./pnpmw --filter @hitpool/release-check check`.
  *
- * Last set on 2026-11-26 from: pool 104.5 kB, hits 106.3 kB. About 60% of the unpacked bytes
- * are source maps (tsup `sourcemap: true`, sources embedded); without them each tarball would be
- * roughly 40 kB.
+ * Pool last set on 2026-11-27 from 168.4 kB (was 104.5 kB): the transport entry point
+ * (`@hitpool/pool/transport`: deadlines, Cluster router, executor), the blocking lane, lease
+ * reclaim and TLS errors; the two entry points share chunks, so the growth is code, not
+ * duplication. Hits last set on 2026-11-26 from 106.3 kB. About 57–60% of the unpacked bytes are
+ * source maps (tsup `sourcemap: true`, sources embedded).
  */
 export const tarballBudgets: Readonly<Record<string, number>> = {
-  '@hitpool/pool': 120_000,
+  '@hitpool/pool': 195_000,
   '@hitpool/hits': 122_000,
 };
