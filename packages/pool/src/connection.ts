@@ -1,4 +1,4 @@
-import { Cluster, type Command, Redis } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
 import { ConnectionState } from './bag.js';
 import { blocksForever } from './blocking.js';
 import { SessionState } from './dirty.js';
@@ -67,6 +67,14 @@ function observeCommands(connection: PoolConnection, countBlocking: boolean): vo
     else dropSocket(redis);
   };
   interceptLeaseCommands(redis, {
+    // Once its lease was reclaimed, the connection refuses every command: the borrower may
+    // still hold `redis` (the argument of `use(fn)`).
+    refusal: () => {
+      const reclaimed = connection.reclaimed;
+      return reclaimed === undefined
+        ? undefined
+        : new PoolLeaseReclaimedError(reclaimed.heldMs, reclaimed.leakReclaimMs);
+    },
     commandTimeoutMs: () => connection.commandTimeoutMs,
     observe: (name, args) => {
       if (countBlocking) blocking = blocksForever(name, args);
@@ -84,23 +92,6 @@ function observeCommands(connection: PoolConnection, countBlocking: boolean): vo
       }
     },
   });
-}
-
-/**
- * Once its lease was reclaimed, the connection answers every command with
- * `PoolLeaseReclaimedError`: the borrower may still hold `redis` (the argument of `use(fn)`).
- * Uses only ioredis's documented `sendCommand` and `Command#reject`/`promise`, outside the
- * transport's wrapper, so a refused command is never observed or sent.
- */
-function refuseAfterReclaim(connection: PoolConnection): void {
-  const redis = connection.redis;
-  const send = redis.sendCommand;
-  redis.sendCommand = function (this: RedisConnection, command: Command, ...rest: unknown[]) {
-    const reclaimed = connection.reclaimed;
-    if (reclaimed === undefined) return Reflect.apply(send, this, [command, ...rest]);
-    command.reject(new PoolLeaseReclaimedError(reclaimed.heldMs, reclaimed.leakReclaimMs));
-    return command.promise;
-  };
 }
 
 /**
@@ -238,7 +229,6 @@ export async function openConnection(
     reclaimed: undefined,
   };
   observeCommands(connection, options.leakReclaimMs > 0);
-  if (options.leakReclaimMs > 0) refuseAfterReclaim(connection);
   let lastError: Error | undefined;
   redis.on('error', (error: Error) => {
     lastError = error;

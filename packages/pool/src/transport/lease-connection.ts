@@ -1,11 +1,13 @@
 import { Cluster, type Redis } from 'ioredis';
-import { leaseDeadline } from './command.js';
+import { leaseDeadline, skipSettled } from './command.js';
 import { type DeadlineWatch, expire, now, sweeper } from './deadlines.js';
 import { DEADLINE, type RedisInternals, redisInternals } from './ioredis-internals.js';
 import { firstExpiredWritten } from './queues.js';
 
 /** What a lease's connection tells its owner about the commands a borrower sends. */
 export interface LeaseCommandObserver {
+  /** An error to refuse every command with (the lease was taken back), else undefined. */
+  refusal(): Error | undefined;
   /** The lease's reply deadline (ms, 0 = none), read for each command. */
   commandTimeoutMs(): number;
   /** Called for each command before it is sent (session bookkeeping). */
@@ -36,6 +38,7 @@ function sweepLease(redis: Redis | Cluster, at: number): boolean {
 /**
  * Route every command of a leased connection through `observer` first and give it the lease's
  * reply deadline (blocking commands get their block time on top); the sweeper rejects it then.
+ * Commands are refused without being sent while `observer.refusal()` names an error.
  * One wrapper per connection, installed after the handshake.
  */
 export function interceptLeaseCommands(
@@ -46,6 +49,12 @@ export function interceptLeaseCommands(
   const send = target.sendCommand;
   const watch: DeadlineWatch = { watched: false, sweep: (at) => sweepLease(redis, at) };
   target.sendCommand = function (this: unknown, command, ...rest) {
+    // A refused command is neither observed nor sent.
+    const refused = observer.refusal();
+    if (refused !== undefined) {
+      command.reject(refused);
+      return skipSettled(command, rest[0]);
+    }
     observer.observe(command.name, command.args);
     const deadlineMs = leaseDeadline(command, observer.commandTimeoutMs());
     if (deadlineMs > 0 && command[DEADLINE] === undefined) {

@@ -23,7 +23,11 @@ export function guardSharedCluster(
     watched: false,
     sweep: (at) => {
       expireWaiting(target.offlineQueue, at);
-      return target.offlineQueue.length > 0;
+      // While the Cluster is not ready, ioredis may put a command back in its offline queue
+      // without calling sendCommand again (a node failed under it): keep looking until it is.
+      return (
+        target.offlineQueue.length > 0 || (target.status !== 'ready' && target.status !== 'end')
+      );
     },
   };
   target.sendCommand = function (this: unknown, command, stream, ...rest) {
