@@ -8,6 +8,8 @@ const config: ReturnType<typeof defineConfig> = defineConfig({
   clean: true,
   target: 'node20',
   platform: 'node',
+  // The CJS build needs import.meta.url (the transport reads the installed ioredis version).
+  shims: true,
   // Both entry points share one copy of the pool's modules (error classes, the deadline sweeper).
   splitting: true,
 });
