@@ -1,3 +1,4 @@
+import type { ClassicRow } from '@hitpool/workload';
 import { Redis } from 'ioredis';
 import { createClientPool } from 'redis';
 import { createPool } from '../src/index.js';
@@ -11,15 +12,8 @@ export interface ClassicContender {
   close(): Promise<void>;
 }
 
-export interface ClassicResult {
-  name: string;
-  calls: number;
-  callsPerSecond: number;
-  p50: number;
-  p99: number;
-  peakConnections: number;
-  errors: number;
-}
+/** One row of the classic table (the shape `@hitpool/workload` draws). */
+export type ClassicResult = ClassicRow;
 
 export function perCallContender(url: string): ClassicContender {
   return {

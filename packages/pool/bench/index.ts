@@ -7,12 +7,13 @@ import {
   benchEnvironment,
   benchSettings,
   callsPerSecondOf,
+  classicTable,
   contenderTable,
   environmentLine,
   formatNumber as fmt,
   goal,
   goalLine,
-  markdownTable,
+  leaseOverheadTable,
   writeJson,
 } from '@hitpool/workload';
 import {
@@ -62,7 +63,6 @@ try {
     }
   }
   for (const contender of contenders) await contender.close();
-  const baseline = median(rates.get('generic-pool') ?? []);
   console.log(
     `## Lease overhead: acquire+release, ${leaseSetup.borrowers} concurrent borrowers, ${leaseSetup.resources} connections, no I/O (median of ${ROUNDS} × ${ROUND_MS} ms)\n`,
   );
@@ -70,17 +70,7 @@ try {
     const values = rates.get(c.name) ?? [];
     return { name: c.name, median: median(values), rounds: values };
   });
-  console.log(
-    markdownTable(
-      ['pool', 'acquire+release/s', 'min–max of rounds', 'vs generic-pool'],
-      leaseOverhead.map(({ name, median: rate, rounds }) => [
-        name,
-        fmt(rate),
-        `${fmt(Math.min(...rounds))}–${fmt(Math.max(...rounds))}`,
-        `${fmt(rate / baseline, 2)}×`,
-      ]),
-    ),
-  );
+  console.log(leaseOverheadTable(leaseOverhead, 'generic-pool'));
 
   // 2. Realistic: 200 callers reading 10,000 distinct keys, Zipf(1) over them, one hot key.
   console.log(
@@ -140,34 +130,10 @@ try {
       };
     }),
   ];
-  const perCall = classic[0]?.callsPerSecond ?? 1;
   console.log(
     `## 200 concurrent callers each reading one key (GET); pooled rows: median of ${CLASSIC_ROUNDS} interleaved rounds of 30,000 calls\n`,
   );
-  console.log(
-    markdownTable(
-      [
-        'way',
-        'calls',
-        'calls/s',
-        'vs per-call',
-        'p50 ms',
-        'p99 ms',
-        'peak server connections',
-        'errors',
-      ],
-      classic.map((r) => [
-        r.name,
-        fmt(r.calls),
-        fmt(r.callsPerSecond),
-        `${fmt(r.callsPerSecond / perCall, 1)}×`,
-        fmt(r.p50, 2),
-        fmt(r.p99, 2),
-        String(r.peakConnections),
-        String(r.errors),
-      ]),
-    ),
-  );
+  console.log(classicTable(classic));
 
   const distinct = realistic.find((section) => section.workload === 'distinct')?.results ?? [];
   const goals = [
