@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
-import { type CommandInternals, socketOf } from './ioredis-internals.js';
+import { expire, isPastDeadline, now } from './deadlines.js';
+import { type CommandInternals, DEADLINE, socketOf } from './ioredis-internals.js';
 
 /** The `stream` argument ioredis passes to `sendCommand` for the commands of a pipeline. */
 interface PipelineStream {
@@ -18,6 +19,26 @@ export function skipSettled(command: CommandInternals, stream: unknown): Promise
   const pipeline = stream as PipelineStream | undefined;
   if (pipeline?.isPipeline === true) pipeline.write('');
   return command.promise;
+}
+
+/**
+ * The shared client's check before a command is handed to ioredis: a settled command, or one
+ * already past its deadline (it waited for a connection too long), is skipped and its promise
+ * returned; otherwise its clock starts now (`timeoutMs` from the call) unless it already runs,
+ * and undefined is returned: send it.
+ */
+export function refuseLate(
+  command: CommandInternals,
+  stream: unknown,
+  timeoutMs: number,
+): Promise<unknown> | undefined {
+  if (command.isSettled) return skipSettled(command, stream);
+  if (command[DEADLINE] === undefined) command[DEADLINE] = now() + timeoutMs;
+  else if (isPastDeadline(command)) {
+    expire(command);
+    return skipSettled(command, stream);
+  }
+  return undefined;
 }
 
 /**

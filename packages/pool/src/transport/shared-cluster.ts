@@ -1,7 +1,7 @@
 import type { Cluster, Redis } from 'ioredis';
-import { skipSettled } from './command.js';
-import { type DeadlineWatch, expire, isPastDeadline, now, sweeper } from './deadlines.js';
-import { clusterInternals, DEADLINE } from './ioredis-internals.js';
+import { refuseLate } from './command.js';
+import { type DeadlineWatch, sweeper } from './deadlines.js';
+import { clusterInternals } from './ioredis-internals.js';
 import { expireWaiting } from './queues.js';
 import { followRedirects } from './redirects.js';
 import { guardSharedConnection } from './shared-connection.js';
@@ -31,12 +31,8 @@ export function guardSharedCluster(
     },
   };
   target.sendCommand = function (this: unknown, command, stream, ...rest) {
-    if (command.isSettled) return skipSettled(command, stream);
-    if (command[DEADLINE] === undefined) command[DEADLINE] = now() + commandTimeoutMs;
-    else if (isPastDeadline(command)) {
-      expire(command);
-      return skipSettled(command, stream);
-    }
+    const refused = refuseLate(command, stream, commandTimeoutMs);
+    if (refused !== undefined) return refused;
     if (!watch.watched) sweeper.watch(watch);
     beforeSend?.();
     return send.call(this, command, stream, ...rest);

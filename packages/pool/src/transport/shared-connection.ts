@@ -6,16 +6,9 @@
 import type { Socket } from 'node:net';
 import type { Redis } from 'ioredis';
 import { PoolConnectionLostError } from '../errors.js';
-import { skipSettled } from './command.js';
-import {
-  type DeadlineWatch,
-  expire,
-  isCommandTimeout,
-  isPastDeadline,
-  now,
-  sweeper,
-} from './deadlines.js';
-import { DEADLINE, type RedisInternals, redisInternals } from './ioredis-internals.js';
+import { refuseLate } from './command.js';
+import { type DeadlineWatch, expire, isCommandTimeout, sweeper } from './deadlines.js';
+import { type RedisInternals, redisInternals } from './ioredis-internals.js';
 import { expireWaiting, firstExpiredWritten } from './queues.js';
 
 /** Entries of a command queue the sweep looks at (see {@link firstExpiredWritten}). */
@@ -65,13 +58,8 @@ export function guardSharedConnection(
     socket?.uncork();
   };
   target.sendCommand = function (this: unknown, command, stream, ...rest) {
-    if (command.isSettled) return skipSettled(command, stream);
-    const deadline = command[DEADLINE];
-    if (deadline === undefined) command[DEADLINE] = now() + commandTimeoutMs;
-    else if (isPastDeadline(command)) {
-      expire(command);
-      return skipSettled(command, stream);
-    }
+    const refused = refuseLate(command, stream, commandTimeoutMs);
+    if (refused !== undefined) return refused;
     if (!watch.watched) sweeper.watch(watch);
     beforeSend?.();
     if (corked === undefined && target.status === 'ready') {
