@@ -1,17 +1,10 @@
 import { delay, type RedisServer, randomPrefix, startRedisServer, waitFor } from '@hitpool/testing';
 import type { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createPool, type PoolOptions, type RedisPool } from '../src/index.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createPool } from '../src/index.js';
+import { trackedPools } from './pools.js';
 
-const pools: RedisPool[] = [];
-function pool(options: PoolOptions = {}): RedisPool {
-  const created = createPool({ url: inject('redisUrl'), ...options });
-  pools.push(created);
-  return created;
-}
-afterEach(async () => {
-  await Promise.all(pools.splice(0).map((p) => p.close({ timeoutMs: 100 })));
-});
+const pool = trackedPools();
 
 describe('the blocking lane', () => {
   it('lends up to maxBlocking connections outside max, with waiters, timeouts and clean releases', async () => {

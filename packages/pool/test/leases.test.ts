@@ -1,23 +1,10 @@
 import { randomPrefix, startRedisServer, startTcpProxy, waitFor } from '@hitpool/testing';
 import type { Redis } from 'ioredis';
-import { afterEach, describe, expect, inject, it } from 'vitest';
-import {
-  createPool,
-  PoolLeaseReleasedError,
-  type PoolOptions,
-  PoolQueueFullError,
-  type RedisPool,
-} from '../src/index.js';
+import { describe, expect, it } from 'vitest';
+import { PoolLeaseReleasedError, PoolQueueFullError } from '../src/index.js';
+import { trackedPools } from './pools.js';
 
-const pools: RedisPool[] = [];
-function pool(options: PoolOptions = {}): RedisPool {
-  const created = createPool({ url: inject('redisUrl'), ...options });
-  pools.push(created);
-  return created;
-}
-afterEach(async () => {
-  await Promise.all(pools.splice(0).map((p) => p.close({ timeoutMs: 100 })));
-});
+const pool = trackedPools();
 
 /** `CLIENT INFO` of a lease's connection as a field map. */
 async function clientInfo(redis: Redis): Promise<Record<string, string>> {

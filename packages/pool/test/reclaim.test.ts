@@ -1,24 +1,11 @@
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { delay, randomPrefix, waitFor } from '@hitpool/testing';
 import type { Redis } from 'ioredis';
-import { afterEach, describe, expect, inject, it } from 'vitest';
-import {
-  createPool,
-  type PoolEventMap,
-  PoolLeaseReclaimedError,
-  type PoolOptions,
-  type RedisPool,
-} from '../src/index.js';
+import { describe, expect, it } from 'vitest';
+import { type PoolEventMap, PoolLeaseReclaimedError } from '../src/index.js';
+import { trackedPools } from './pools.js';
 
-const pools: RedisPool[] = [];
-function pool(options: PoolOptions = {}): RedisPool {
-  const created = createPool({ url: inject('redisUrl'), ...options });
-  pools.push(created);
-  return created;
-}
-afterEach(async () => {
-  await Promise.all(pools.splice(0).map((p) => p.close({ timeoutMs: 100 })));
-});
+const pool = trackedPools();
 
 describe('leakReclaimMs', () => {
   it('a borrower that never releases cannot starve the pool: its connection is taken back', async () => {

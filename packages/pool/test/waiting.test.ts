@@ -1,17 +1,9 @@
 import { getEventListeners } from 'node:events';
 import { startRedisServer } from '@hitpool/testing';
-import { afterEach, describe, expect, inject, it } from 'vitest';
-import { createPool, type PoolOptions, type RedisPool } from '../src/index.js';
+import { describe, expect, it } from 'vitest';
+import { trackedPools } from './pools.js';
 
-const pools: RedisPool[] = [];
-function pool(options: PoolOptions = {}): RedisPool {
-  const created = createPool({ url: inject('redisUrl'), ...options });
-  pools.push(created);
-  return created;
-}
-afterEach(async () => {
-  await Promise.all(pools.splice(0).map((p) => p.close({ timeoutMs: 100 })));
-});
+const pool = trackedPools();
 
 const abortListeners = (signal: AbortSignal): number => getEventListeners(signal, 'abort').length;
 
