@@ -16,6 +16,7 @@ export interface CommandInternals {
   args: unknown[];
   isSettled: boolean;
   promise: Promise<unknown>;
+  resolve(value: unknown): unknown;
   reject(error: Error): void;
   extractBlockingTimeout(): number | null | undefined;
   /** The hash slot ioredis routes a Cluster command by (it computes it lazily when unset). */
@@ -227,6 +228,11 @@ export const IOREDIS_CONTRACT: Readonly<
       member: 'Command#reject',
       use: 'answer a command at its deadline',
       check: (t) => isFunction(field(t, 'reject')),
+    },
+    {
+      member: 'Command#resolve',
+      use: 'a command observer (otel operation duration) hears when a command settles',
+      check: (t) => isFunction(field(t, 'resolve')),
     },
     {
       member: 'Command#extractBlockingTimeout',

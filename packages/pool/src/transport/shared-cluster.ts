@@ -2,6 +2,7 @@ import type { Cluster, Redis } from 'ioredis';
 import { refuseLate } from './command.js';
 import { type DeadlineWatch, sweeper } from './deadlines.js';
 import { clusterInternals } from './ioredis-internals.js';
+import { observeFirstPass, observerSlot } from './observer.js';
 import { expireWaiting } from './queues.js';
 import { followRedirects } from './redirects.js';
 import { guardSharedConnection } from './shared-connection.js';
@@ -30,7 +31,9 @@ export function guardSharedCluster(
       );
     },
   };
+  const observed = observerSlot(cluster);
   target.sendCommand = function (this: unknown, command, stream, ...rest) {
+    if (observed.observer !== undefined) observeFirstPass(observed, command);
     const refused = refuseLate(command, stream, commandTimeoutMs);
     if (refused !== undefined) return refused;
     if (!watch.watched) sweeper.watch(watch);

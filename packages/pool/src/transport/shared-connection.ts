@@ -9,6 +9,7 @@ import { PoolConnectionLostError } from '../errors.js';
 import { refuseLate } from './command.js';
 import { type DeadlineWatch, expire, isCommandTimeout, sweeper } from './deadlines.js';
 import { type RedisInternals, redisInternals } from './ioredis-internals.js';
+import { observeFirstPass, observerSlot } from './observer.js';
 import { expireWaiting, firstExpiredWritten } from './queues.js';
 
 /** Entries of a command queue the sweep looks at (see {@link firstExpiredWritten}). */
@@ -39,7 +40,8 @@ function sweepConnection(target: RedisInternals, at: number): boolean {
  *   `PoolConnectionLostError` instead of being written again (at-most-once);
  * - commands of one turn of the event loop leave in one write: the socket is corked on the
  *   first and uncorked on the next tick, which batches like ioredis's auto-pipelining without
- *   its per-call pipeline, promise and callback.
+ *   its per-call pipeline, promise and callback;
+ * - an attached command observer (`observer.ts`) hears of each command once, when it settles.
  *
  * `beforeSend` runs before each command is handed to ioredis.
  */
@@ -51,6 +53,7 @@ export function guardSharedConnection(
   const target = redisInternals(redis);
   const send = target.sendCommand;
   const watch: DeadlineWatch = { watched: false, sweep: (at) => sweepConnection(target, at) };
+  const observed = observerSlot(redis);
   let corked: Socket | undefined;
   const uncork = (): void => {
     const socket = corked;
@@ -58,6 +61,12 @@ export function guardSharedConnection(
     socket?.uncork();
   };
   target.sendCommand = function (this: unknown, command, stream, ...rest) {
+    // While 'connect', the connection sends its own handshake (HELLO, CLIENT, the ready check's
+    // INFO), which is no caller's operation. A caller's command first seen in that window (a
+    // round trip or two per connection) goes unobserved.
+    if (observed.observer !== undefined && target.status !== 'connect') {
+      observeFirstPass(observed, command);
+    }
     const refused = refuseLate(command, stream, commandTimeoutMs);
     if (refused !== undefined) return refused;
     if (!watch.watched) sweeper.watch(watch);
