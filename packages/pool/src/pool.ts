@@ -452,6 +452,7 @@ export class Pool implements RedisPool {
   #open(lane: Lane): void {
     lane.bag.reserve();
     const id = this.#nextId++;
+    const started = performance.now();
     if (this.#options.redis.sentinels && this.#stopWatching === undefined) {
       this.#stopWatching = watchSentinels(this.#options.redis, () => this.#onFailover());
     }
@@ -468,7 +469,8 @@ export class Pool implements RedisPool {
         this.#lastError = undefined;
         lane.bag.add(connection);
         this.#created++;
-        this.#events.emit('create', { pool: this.name, connectionId: id });
+        const durationMs = performance.now() - started;
+        this.#events.emit('create', { pool: this.name, connectionId: id, durationMs });
         this.#checkIn(connection);
         this.#resolveDrain();
         // A probe after failures opened only this one: open the rest the waiters need now.

@@ -209,8 +209,8 @@ export type DestroyReason =
 
 /** Payloads of each event (also published on `diagnostics_channel` `hitpool:pool:<event>`). */
 export interface PoolEventMap {
-  /** A connection opened. */
-  create: { pool: string; connectionId: number };
+  /** A connection opened, `durationMs` ms (fractional) after the attempt began (connect, TLS, handshake). */
+  create: { pool: string; connectionId: number; durationMs: number };
   /** A connection closed, and why. */
   destroy: { pool: string; connectionId: number; reason: DestroyReason };
   /** A lease was handed out after waiting `waitMs` ms. */
