@@ -4,6 +4,7 @@ export type PoolErrorCode =
   | 'POOL_ACQUIRE_TIMEOUT'
   | 'POOL_QUEUE_FULL'
   | 'POOL_CLOSED'
+  | 'POOL_ALREADY_INSTRUMENTED'
   | 'POOL_INVALID_OPTIONS'
   | 'POOL_AUTH_FAILED'
   | 'POOL_TLS_FAILED'
@@ -44,6 +45,17 @@ export class PoolClosedError extends PoolError {
   override readonly name: string = 'PoolClosedError';
   constructor(message: string) {
     super(message, { code: 'POOL_CLOSED' });
+  }
+}
+
+/**
+ * `instrumentPool` (`@hitpool/pool/otel`) was called for a pool it already instruments, which
+ * would count every metric twice. Stop the first instrumentation (`shutdown()`) to start anew.
+ */
+export class PoolAlreadyInstrumentedError extends PoolError {
+  override readonly name: string = 'PoolAlreadyInstrumentedError';
+  constructor(message: string) {
+    super(message, { code: 'POOL_ALREADY_INSTRUMENTED' });
   }
 }
 
