@@ -3,7 +3,7 @@ import { type BatchScripts, type Op, TurnBatch, type TurnContext } from './batch
 import type { Reply } from './client.js';
 import { defaultHitKey, suffixHitKey } from './layout.js';
 import { resolveOptions } from './options.js';
-import { BATCH_SCRIPT, LuaScript, READ_AND_COUNT_SCRIPT } from './script.js';
+import { BATCH_SCRIPT, COUNT_SCRIPT, LuaScript, READ_AND_COUNT_SCRIPT } from './script.js';
 import { keySlot } from './slot.js';
 import type { HitTrackerOptions } from './types.js';
 
@@ -38,6 +38,7 @@ function turn(options: Omit<HitTrackerOptions, 'redis'>, isCluster = false) {
   const scripts: BatchScripts = {
     batch: new LuaScript(BATCH_SCRIPT),
     readAndCount: new LuaScript(READ_AND_COUNT_SCRIPT),
+    count: new LuaScript(COUNT_SCRIPT),
   };
   return { batch: new TurnBatch(ctx, scripts), scripts };
 }
@@ -100,8 +101,8 @@ describe('TurnBatch (planning and finishing a turn, no Redis)', () => {
     expect(scripts.readAndCount.command(-1, [], []).name).toBe('evalsha');
   });
 
-  it('uses the full script with windows, uniques and leaderboard, and reads every section back', () => {
-    const { batch } = turn({
+  it('counts with the count script when windows, uniques and leaderboard are on, and reads every section back', () => {
+    const { batch, scripts } = turn({
       windows: ['minute', 'hour'],
       uniques: true,
       leaderboard: { key: 'board' },
@@ -109,6 +110,7 @@ describe('TurnBatch (planning and finishing a turn, no Redis)', () => {
     const a = op('get', 'a', 'visitor-1');
     batch.add('a', [a.op]);
     const [command] = batch.commands();
+    expect(command?.args[0]).toBe(scripts.count.source);
     const args = command?.args ?? [];
     const keyCount = args[1] as number;
     const keys = args.slice(2, 2 + keyCount);
@@ -117,10 +119,10 @@ describe('TurnBatch (planning and finishing a turn, no Redis)', () => {
     expect(keys[1]).toBe(defaultHitKey('a'));
     expect(keys).toHaveLength(6);
     expect(keys[5]).toBe('board');
-    // W, one TTL per window, the atomic flag, then flags, n, visitors and the board member.
+    // W, one TTL per window, the uniques and leaderboard flags, then n, member and visitors.
     expect(argv[0]).toBe(2);
-    expect(argv[3]).toBe(0);
-    expect(argv.slice(4)).toEqual([1 | 2 | 4 | 8 | 16, 1, 1, 'visitor-1', 'a']);
+    expect(argv.slice(3, 5)).toEqual([1, 1]);
+    expect(argv.slice(5)).toEqual([1, 'a', 1, 'visitor-1']);
     batch.deliver([0], [[null, ['va', 9, 4, 6, 3]]]);
     expect(a.outcome.value).toEqual({
       key: 'a',
@@ -129,6 +131,57 @@ describe('TurnBatch (planning and finishing a turn, no Redis)', () => {
       windows: { minute: 4, hour: 6 },
       uniques: 3,
     });
+  });
+
+  it('sends a turn with a read-only key through the full script, flags and board member per part', () => {
+    const { batch, scripts } = turn({
+      windows: ['minute', 'hour'],
+      uniques: true,
+      leaderboard: { key: 'board' },
+    });
+    const a = op('get', 'a', 'visitor-1');
+    const b = op('peek', 'b');
+    batch.add('a', [a.op]);
+    batch.add('b', [b.op]);
+    const commands = batch.commands();
+    expect(commands).toHaveLength(1);
+    const args = commands[0]?.args ?? [];
+    expect(args[0]).toBe(scripts.batch.source);
+    const argv = args.slice(2 + (args[1] as number));
+    // W, one TTL per window, the atomic flag, then per part flags, n, visitors (and member).
+    expect(argv.slice(3)).toEqual([
+      0,
+      1 | 2 | 4 | 8 | 16,
+      1,
+      1,
+      'visitor-1',
+      'a',
+      1 | 2 | 4 | 16,
+      0,
+      0,
+    ]);
+    batch.deliver([0], [[null, ['va', 9, 4, 6, 3, 'vb', 2, 1, 1, 5]]]);
+    expect(a.outcome.value).toEqual({
+      key: 'a',
+      value: 'va',
+      hits: 9,
+      windows: { minute: 4, hour: 6 },
+      uniques: 3,
+    });
+    expect(b.outcome.value).toEqual({
+      key: 'b',
+      value: 'vb',
+      hits: 2,
+      windows: { minute: 1, hour: 1 },
+      uniques: 5,
+    });
+  });
+
+  it('keeps atomic mode on the full script', () => {
+    const { batch, scripts } = turn({ mode: 'atomic', windows: ['minute'] });
+    const a = op('get', 'a');
+    batch.add('a', [a.op]);
+    expect(batch.commands()[0]?.args[0]).toBe(scripts.batch.source);
   });
 
   it('splits a key across slots on a Cluster when its counter lives elsewhere, and settles once both answered', () => {

@@ -18,6 +18,8 @@ export interface BatchScripts {
   readonly batch: LuaScript;
   /** Parts that only read a value and count its hits ({@link READ_AND_COUNT_SCRIPT}). */
   readonly readAndCount: LuaScript;
+  /** Counting parts of trackers with windows, uniques or a leaderboard ({@link COUNT_SCRIPT}). */
+  readonly count: LuaScript;
 }
 
 import type { HitResult } from './types.js';
@@ -122,8 +124,13 @@ function settleUnread(local: LocalCounts, key: string, ops: readonly Op[], error
 export class TurnBatch {
   readonly #ctx: TurnContext;
   readonly #scripts: BatchScripts;
-  /** No windows, uniques or leaderboard: most parts go through the fast script. */
+  /** No windows, uniques or leaderboard: most parts go through the read-and-count script. */
   readonly #plain: boolean;
+  /**
+   * The flags of a part that {@link COUNT_SCRIPT} can send: the value and every section the
+   * tracker keeps, in one slot. 0 when it never applies (plain trackers, atomic mode).
+   */
+  readonly #countFlags: number;
   readonly #partsBySlot = new Map<number, Part[]>();
   /** The parts of each command returned by `commands()`, by command index. */
   readonly #commandParts: Part[][] = [];
@@ -144,6 +151,13 @@ export class TurnBatch {
     const { options } = ctx;
     this.#plain =
       options.windows.length === 0 && !options.uniques && options.leaderboardKey === undefined;
+    this.#countFlags =
+      this.#plain || options.mode === 'atomic'
+        ? 0
+        : VALUE |
+          COUNTER |
+          (options.uniques ? UNIQUES | COUNT_UNIQUES : 0) |
+          (options.leaderboardKey !== undefined ? BOARD : 0);
   }
 
   /** Plan `ops`, every call of this turn for `key`; rejects them at once if that cannot be done. */
@@ -190,11 +204,22 @@ export class TurnBatch {
       uniques: undefined,
       error: undefined,
     };
-    if (this.#plain && keys.keySlot === keys.counterSlot) {
-      // The fast script reads the value of every pair: for a hit() alone that read is wasted
-      // but costs less than a second kind of call.
-      this.#addPart(keys.keySlot, { group, flags: VALUE | COUNTER });
-      return;
+    if (keys.keySlot === keys.counterSlot) {
+      // The fast scripts read the value of every part (and the distinct visitors): for a hit()
+      // alone that read is wasted but costs less than a second kind of call.
+      if (this.#plain) {
+        this.#addPart(keys.keySlot, { group, flags: VALUE | COUNTER });
+        return;
+      }
+      const { leaderboardKey } = options;
+      if (
+        this.#countFlags !== 0 &&
+        counting > 0 &&
+        (leaderboardKey === undefined || this.#ctx.leaderboardSlot === keys.keySlot)
+      ) {
+        this.#addPart(keys.keySlot, { group, flags: this.#countFlags });
+        return;
+      }
     }
     const sections = new Map<number, number>();
     const section = (slot: number, flags: number) =>
@@ -219,21 +244,36 @@ export class TurnBatch {
   /** The script calls for everything added: per slot, {@link MAX_BATCH_KEYS} parts per call. */
   commands(): RedisCommand[] {
     const { options, nowMs } = this.#ctx;
-    const header: Array<string | number> = [options.windows.length];
-    for (const name of options.windows)
-      header.push(windowTtlSeconds(name, windowIndex(name, nowMs), nowMs));
-    header.push(options.mode === 'atomic' ? 1 : 0);
+    const ttls = options.windows.map((name) =>
+      windowTtlSeconds(name, windowIndex(name, nowMs), nowMs),
+    );
+    const header = [options.windows.length, ...ttls, options.mode === 'atomic' ? 1 : 0];
+    const countHeader = [
+      options.windows.length,
+      ...ttls,
+      options.uniques ? 1 : 0,
+      options.leaderboardKey !== undefined ? 1 : 0,
+    ];
     const commands: RedisCommand[] = [];
     for (const [slot, parts] of this.#partsBySlot) {
       for (let from = 0; from < parts.length; from += MAX_BATCH_KEYS) {
         const chunk = parts.slice(from, from + MAX_BATCH_KEYS);
-        const fast = this.#plain && chunk.every((part) => part.flags === (VALUE | COUNTER));
-        const script = fast ? this.#scripts.readAndCount : this.#scripts.batch;
+        const { readAndCount, count, batch } = this.#scripts;
+        let command: RedisCommand;
+        let script: LuaScript;
+        if (this.#plain && chunk.every((part) => part.flags === (VALUE | COUNTER))) {
+          script = readAndCount;
+          command = this.#readAndCount(script, slot, chunk);
+        } else if (this.#countFlags !== 0 && chunk.every((part) => this.#counts(part))) {
+          script = count;
+          command = this.#count(script, slot, chunk, countHeader);
+        } else {
+          script = batch;
+          command = this.#batch(script, slot, chunk, header);
+        }
         this.#commandParts.push(chunk);
         this.#commandScripts.push(script);
-        commands.push(
-          fast ? this.#readAndCount(script, slot, chunk) : this.#batch(script, slot, chunk, header),
-        );
+        commands.push(command);
       }
     }
     return commands;
@@ -249,15 +289,41 @@ export class TurnBatch {
     return script.command(slot, keys, argv);
   }
 
+  /** Whether {@link COUNT_SCRIPT} can send `part` (a read-only part has the same flags). */
+  #counts(part: Part): boolean {
+    return part.flags === this.#countFlags && part.group.n > 0;
+  }
+
+  #count(
+    script: LuaScript,
+    slot: number,
+    chunk: readonly Part[],
+    header: readonly number[],
+  ): RedisCommand {
+    const { options } = this.#ctx;
+    const { leaderboardKey } = options;
+    const argv: Array<string | number> = header.slice();
+    const keys: string[] = [];
+    for (const { group } of chunk) {
+      const { keys: derived } = group;
+      keys.push(group.key, derived.counter);
+      for (const window of derived.windows) keys.push(window.key);
+      if (options.uniques) keys.push(derived.companions?.uniques as string);
+      if (leaderboardKey !== undefined) keys.push(leaderboardKey);
+      argv.push(group.n, group.key, group.visitors.length, ...group.visitors);
+    }
+    return script.command(slot, keys, argv);
+  }
+
   #batch(
     script: LuaScript,
     slot: number,
     chunk: readonly Part[],
-    header: ReadonlyArray<string | number>,
+    header: readonly number[],
   ): RedisCommand {
     const { options } = this.#ctx;
     const keys: string[] = [];
-    const argv = header.slice();
+    const argv: Array<string | number> = header.slice();
     for (const { group, flags } of chunk) {
       const { keys: derived } = group;
       if (flags & VALUE) keys.push(group.key);

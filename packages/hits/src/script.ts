@@ -42,7 +42,10 @@ end
 local function fails(r) if type(r) == 'table' then return r.err end end
 while a <= #ARGV do
   local flags = tonumber(ARGV[a])
-  local n = tonumber(ARGV[a + 1])
+  -- Writes pass the count as the string it arrived as: a Lua number given to a Redis command is
+  -- formatted with sprintf first, which costs more than the INCRBY itself.
+  local ns = ARGV[a + 1]
+  local n = tonumber(ns)
   local visitors = tonumber(ARGV[a + 2])
   local vfrom = a + 3
   a = vfrom + visitors
@@ -92,12 +95,12 @@ while a <= #ARGV do
   if board and atomic and n > 0 and not err then err = fails(call('ZSCORE', board, member)) end
   if n > 0 and not err then
     if ckey then
-      c = call('INCRBY', ckey, n)
+      c = call('INCRBY', ckey, ns)
       err = fails(c)
       if not err then
         o = o + 1; out[o] = c
         for i = wfrom, wfrom + W - 1 do
-          c = call('INCRBY', KEYS[i], n)
+          c = call('INCRBY', KEYS[i], ns)
           err = fails(c)
           if err then break end
           if c == n then call('EXPIRE', KEYS[i], ARGV[2 + i - wfrom]) end
@@ -112,7 +115,7 @@ while a <= #ARGV do
       end
       if want and not err then seen = call('PFCOUNT', hll) end
     end
-    if board and not err then err = fails(call('ZINCRBY', board, n, member)) end
+    if board and not err then err = fails(call('ZINCRBY', board, ns, member)) end
   end
   if want and not err then o = o + 1; out[o] = seen end
   if places == 0 then
@@ -159,6 +162,90 @@ for j = 1, #ARGV do
   end
   out[2 * j - 1] = v
   out[2 * j] = c
+end
+return out
+`;
+
+/**
+ * The batch script's fast path for counting parts outside atomic mode, when a key's value, counter,
+ * windows, HyperLogLog and leaderboard entry share one slot (always on a standalone or Sentinel
+ * server): the tracker's features are fixed per call, so each part carries only what varies.
+ *
+ * ARGV starts with W, one TTL (seconds) per window, then '1' or '0' for uniques and for the
+ * leaderboard; then per part `n` (hits to add, above 0), the leaderboard member (the key as the
+ * caller named it: a client's `keyPrefix` applies to KEYS only), the number of visitors and the
+ * visitors. KEYS per part: the key, its counter, the W window keys, the HyperLogLog (uniques) and
+ * the leaderboard (leaderboard).
+ *
+ * Per part the steps and their order are {@link BATCH_SCRIPT}'s for the same part (value read
+ * first, the counter's INCRBY the first write, a PFCOUNT before any write when no visitor is
+ * added), and so is the reply: the value, the total, the W window totals and (uniques) the
+ * distinct visitors, or the part's error followed by `false`s.
+ */
+export const COUNT_SCRIPT = `
+local W = tonumber(ARGV[1])
+local uniques = ARGV[W + 2] == '1'
+local board = ARGV[W + 3] == '1'
+local places = 2 + W
+if uniques then places = places + 1 end
+local call = redis.pcall
+local out = {}
+local o = 0
+local k = 1
+local a = W + 4
+while a <= #ARGV do
+  local ns = ARGV[a]
+  local n = tonumber(ns)
+  local member = ARGV[a + 1]
+  local vfrom = a + 3
+  a = vfrom + tonumber(ARGV[a + 2])
+  local key = KEYS[k]
+  local ckey = KEYS[k + 1]
+  local wfrom = k + 2
+  k = wfrom + W
+  local hll
+  if uniques then hll = KEYS[k]; k = k + 1 end
+  local bkey
+  if board then bkey = KEYS[k]; k = k + 1 end
+  local start = o
+  local r = call('GET', key)
+  local err = type(r) == 'table' and r.err
+  o = o + 1; out[o] = r
+  local seen
+  if hll and not err and vfrom == a then
+    seen = call('PFCOUNT', hll)
+    err = type(seen) == 'table' and seen.err
+  end
+  if not err then
+    r = call('INCRBY', ckey, ns)
+    err = type(r) == 'table' and r.err
+    o = o + 1; out[o] = r
+  end
+  for i = wfrom, wfrom + W - 1 do
+    if err then break end
+    r = call('INCRBY', KEYS[i], ns)
+    err = type(r) == 'table' and r.err
+    if r == n then call('EXPIRE', KEYS[i], ARGV[2 + i - wfrom]) end
+    o = o + 1; out[o] = r
+  end
+  if hll and not err and vfrom < a then
+    for i = vfrom, a - 1, 1000 do
+      r = call('PFADD', hll, unpack(ARGV, i, math.min(i + 999, a - 1)))
+      err = type(r) == 'table' and r.err
+      if err then break end
+    end
+    if not err then seen = call('PFCOUNT', hll) end
+  end
+  if bkey and not err then
+    r = call('ZINCRBY', bkey, ns, member)
+    err = type(r) == 'table' and r.err
+  end
+  if hll and not err then o = o + 1; out[o] = seen end
+  if err then
+    o = start + 1
+    out[o] = { err = err }
+    for i = 2, places do o = o + 1; out[o] = false end
+  end
 end
 return out
 `;
@@ -255,5 +342,8 @@ export class LuaScript {
 
 /** Script bodies by SHA1, to resend an EVALSHA as EVAL after NOSCRIPT. */
 export const SCRIPTS: ReadonlyMap<string, string> = new Map(
-  [BATCH_SCRIPT, READ_AND_COUNT_SCRIPT, FLUSH_SCRIPT].map((source) => [sha1(source), source]),
+  [BATCH_SCRIPT, READ_AND_COUNT_SCRIPT, COUNT_SCRIPT, FLUSH_SCRIPT].map((source) => [
+    sha1(source),
+    source,
+  ]),
 );

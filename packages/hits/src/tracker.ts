@@ -18,7 +18,7 @@ import {
   type ResolvedOptions,
   resolveOptions,
 } from './options.js';
-import { BATCH_SCRIPT, LuaScript, READ_AND_COUNT_SCRIPT } from './script.js';
+import { BATCH_SCRIPT, COUNT_SCRIPT, LuaScript, READ_AND_COUNT_SCRIPT } from './script.js';
 import { sendScripted } from './send.js';
 import { Settler } from './settler.js';
 import { keySlot } from './slot.js';
@@ -82,6 +82,7 @@ class Tracker implements HitTracker {
   private readonly scripts: BatchScripts = {
     batch: new LuaScript(BATCH_SCRIPT),
     readAndCount: new LuaScript(READ_AND_COUNT_SCRIPT),
+    count: new LuaScript(COUNT_SCRIPT),
   };
 
   constructor(

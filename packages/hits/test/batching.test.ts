@@ -25,6 +25,11 @@ const MODES: Record<string, Omit<HitTrackerOptions, 'redis'>> = {
   windows: { windows: ['minute', 'hour', 'day'] },
   uniques: { uniques: true },
   leaderboard: { leaderboard: { key: 'batching:board' } },
+  'windows, uniques and leaderboard': {
+    windows: ['minute', 'hour', 'day'],
+    uniques: true,
+    leaderboard: { key: 'batching:full-board' },
+  },
   atomic: { mode: 'atomic', windows: ['minute'], uniques: true },
   buffered: { buffer: { flushIntervalMs: 60_000 } },
 };
