@@ -1,3 +1,6 @@
+// The drills' row and table: the drills (apps/drills) write the rows, `pnpm figures` reads them
+// back, so both print the same table from the same shape.
+
 /** What the callers of plain commands on `pool.client` (label `client`) got in one drill. */
 export interface ClientFigures {
   ok: number;
@@ -51,7 +54,7 @@ function clientCell(row: DrillRow): string {
 }
 
 /** The rows as a Markdown table (pastes straight into a README). */
-export function formatTable(rows: readonly DrillRow[]): string {
+export function drillTable(rows: readonly DrillRow[]): string {
   const header = [
     'Drill',
     'Calls ok',

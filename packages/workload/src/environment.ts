@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
 import type { InfoSource } from './server.js';
 
-/** Where and when a benchmark ran. */
+/** Where and when a benchmark, the demo's experiment or the drills ran. */
 export interface BenchEnvironment {
   node: string;
   redisVersion: string;
@@ -15,7 +15,7 @@ export interface BenchEnvironment {
   gitHead: string;
   /** Tracked files differ from HEAD (`git status --porcelain --untracked-files=no`). */
   gitDirty: boolean;
-  /** The command that ran, as {@link benchCommand} rebuilds it. */
+  /** The command that ran (for a bench or the demo, as {@link benchCommand} rebuilds it). */
   command: string;
 }
 
@@ -57,20 +57,31 @@ export function benchCommand(
   return [...settings, ...run.map((word) => quote(redact(word)))].join(' ');
 }
 
-/** Collect the {@link BenchEnvironment}; `redis` answers `INFO server`. */
-export async function benchEnvironment(redis: InfoSource): Promise<BenchEnvironment> {
-  const info = await redis.info('server');
+/**
+ * The {@link BenchEnvironment} of this process, now: `redisVersion` as the server (or its binary)
+ * reports it, `command` as the record should show it.
+ */
+export function runEnvironment(
+  redisVersion: string,
+  command: string = benchCommand(),
+): BenchEnvironment {
   const status = git(['status', '--porcelain', '--untracked-files=no']);
   return {
     node: process.version,
-    redisVersion: /^redis_version:(\S+)/m.exec(info)?.[1] ?? 'unknown',
+    redisVersion,
     cpus: cpus().length,
     loadAverage: loadavg(),
     date: new Date().toISOString(),
     gitHead: git(['rev-parse', '--short', 'HEAD'])?.trim() ?? 'unknown',
     gitDirty: status !== undefined && status.trim() !== '',
-    command: benchCommand(),
+    command,
   };
+}
+
+/** Collect the {@link BenchEnvironment}; `redis` answers `INFO server`. */
+export async function benchEnvironment(redis: InfoSource): Promise<BenchEnvironment> {
+  const info = await redis.info('server');
+  return runEnvironment(/^redis_version:(\S+)/m.exec(info)?.[1] ?? 'unknown');
 }
 
 /** One line for the top of a report. */

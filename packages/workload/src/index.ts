@@ -1,8 +1,10 @@
+export { type ClientFigures, type DrillRow, drillTable } from './drill-table.js';
 export {
   type BenchEnvironment,
   benchCommand,
   benchEnvironment,
   environmentLine,
+  runEnvironment,
 } from './environment.js';
 export {
   type ExperimentReport,
@@ -17,7 +19,7 @@ export {
   interleave,
 } from './interleave.js';
 export { distinctKeys, hotKey, type KeySource, zipfKeys } from './keys.js';
-export { type LoadOptions, type LoadResult, runLoad } from './load.js';
+export { type LoadOptions, type LoadResult, runLoad, type SettledCall } from './load.js';
 export {
   type ClassicRow,
   classicTable,

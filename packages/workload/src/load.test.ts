@@ -44,6 +44,48 @@ it('runLoad stops a loop that never yields to timers (microtasks only)', async (
   expect(result.calls).toBeGreaterThan(0);
 });
 
+it('runLoad reports calls that never settle as pending instead of hanging', async () => {
+  const result = await runLoad({
+    callers: 3,
+    durationMs: 50,
+    settleMs: 100,
+    call: (caller) => (caller === 0 ? new Promise(() => {}) : tick()),
+  });
+  expect(result.pending).toBe(1);
+  expect(result.calls).toBeGreaterThan(0);
+});
+
+it('runLoad stops at the signal and shows every settled call to onCall with its caller and group', async () => {
+  const controller = new AbortController();
+  const seen: Array<{ caller: number; ok: boolean; group?: string }> = [];
+  setTimeout(() => controller.abort(), 30);
+  const started = performance.now();
+  const result = await runLoad({
+    callers: 2,
+    durationMs: 10_000,
+    thinkMs: 1,
+    signal: controller.signal,
+    call: async (caller) => {
+      await tick();
+      if (caller === 1) throw new Error('refused');
+    },
+    errorGroup: (error, caller) => `${caller}:${(error as Error).message}`,
+    onCall: ({ caller, ok, group, startedAt, settledAt }) => {
+      expect(settledAt).toBeGreaterThanOrEqual(startedAt);
+      seen.push({ caller, ok, ...(group === undefined ? {} : { group }) });
+    },
+  });
+  expect(performance.now() - started).toBeLessThan(1_000);
+  expect(seen.filter((call) => call.caller === 0).every((call) => call.ok)).toBe(true);
+  expect(seen.filter((call) => call.caller === 1)).toContainEqual({
+    caller: 1,
+    ok: false,
+    group: '1:refused',
+  });
+  expect(result.calls).toBe(seen.filter((call) => call.ok).length);
+  expect(result.errors.get('1:refused')).toBe(seen.length - result.calls);
+});
+
 it('interleave runs every contender once per round, round-robin, and sums server figures', async () => {
   const order: string[] = [];
   let executed = 0;

@@ -14,6 +14,7 @@ export function loadRound(
     p99Ms: 2,
     maxMs: 3,
     errors: new Map(errors),
+    pending: 0,
   };
 }
 

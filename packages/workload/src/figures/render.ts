@@ -1,7 +1,7 @@
 // docs/figures.md from the raw results: per producer, where and how it ran, then its tables.
 // Each table READMEs quote sits between `<!-- figures:NAME:start/end -->` markers; `pnpm figures`
 // copies those blocks, exactly as they stand here, into every README that has the same markers.
-import { formatTable as drillTable } from '../../../../apps/drills/src/table.js';
+import { drillTable } from '../drill-table.js';
 import { benchCommand } from '../environment.js';
 import { experimentTable } from '../experiment-report.js';
 import { classicTable, leaseOverheadTable } from '../pool-tables.js';

@@ -2,7 +2,7 @@
 // producer writes (BENCH_JSON of the benches, `pnpm demo --json`, the drills' rows).
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { DrillRow } from '../../../../apps/drills/src/table.js';
+import type { DrillRow } from '../drill-table.js';
 import type { BenchEnvironment } from '../environment.js';
 import type { ExperimentReport } from '../experiment-report.js';
 import type { ContenderResult } from '../interleave.js';
