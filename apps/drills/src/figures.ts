@@ -1,11 +1,11 @@
+import type { ClientFigures, DrillRow } from '@hitpool/workload';
 import type { LedgerComparison } from './counters.js';
-import type { LoadResult } from './load.js';
+import { type DrillLoad, recovery } from './drill-load.js';
 import { recordDrill } from './report.js';
-import type { ClientFigures, DrillRow } from './table.js';
 import { CLIENT_LABEL } from './workload.js';
 
 /** The `client` callers' ok and failed calls from `load`, and their counters. */
-export function clientFigures(load: LoadResult, counters: LedgerComparison): ClientFigures {
+export function clientFigures(load: DrillLoad, counters: LedgerComparison): ClientFigures {
   let failed = 0;
   for (const [code, count] of Object.entries(load.failures.counts)) {
     if (code.startsWith(`${CLIENT_LABEL}:`)) failed += count;
@@ -21,42 +21,27 @@ export function clientFigures(load: LoadResult, counters: LedgerComparison): Cli
 /** Options for {@link reportDrill}. */
 export interface DrillReport {
   drill: string;
-  load: LoadResult;
+  load: DrillLoad;
   /** Mark the recovery time is measured from; omit when not measured. */
-  recoverFrom?: string;
+  recoverFrom?: string | undefined;
   /** Acknowledged vs final counters; omit when the drill does not count. */
-  counters?: Record<string, LedgerComparison>;
+  counters?: Record<string, LedgerComparison> | undefined;
   /**
    * The counters of the callers of plain commands on `pool.client` (label
    * {@link CLIENT_LABEL}); gives the row its `client` figures and counts into
    * "acknowledged but lost". Omit when the drill has no such callers.
    */
-  client?: LedgerComparison;
+  client?: LedgerComparison | undefined;
   /** Anything else worth printing (stats, peaks, tolerances). */
   details?: Record<string, unknown>;
   /** The JSON-lines file from `inject('drillResults')`. */
   resultsFile?: string;
 }
 
-/**
- * Time from `mark` until every kind of caller (labels: `main`, `tx`) has
- * succeeded again: service is back when the slowest path is back.
- */
-export function recovery(load: LoadResult, mark: string): number | 'never' {
-  const byLabel = load.marks[mark]?.firstSuccessAfterByLabelMs ?? {};
-  let slowest = 0;
-  for (const label of Object.keys(load.okByLabel)) {
-    const after = byLabel[label];
-    if (after === undefined) return 'never';
-    slowest = Math.max(slowest, after);
-  }
-  return slowest;
-}
-
 /** Turn a drill's measurements into its table row, print its figures, and record the row. */
 export function reportDrill(report: DrillReport): DrillRow {
   const { load } = report;
-  const recoverMs = report.recoverFrom === undefined ? null : recovery(load, report.recoverFrom);
+  const recoverMs = report.recoverFrom === undefined ? null : recovery(load, report.recoverFrom).ms;
   const allCounters: Record<string, LedgerComparison> | undefined =
     report.client === undefined
       ? report.counters

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { AckLedger } from './counters.js';
-import { DrillCheckError, errorCode } from './outcomes.js';
-import { formatTable } from './table.js';
+import { correctnessFailures, DrillCheckError, errorCode } from './outcomes.js';
 
 class ReplyError extends Error {
   override name = 'ReplyError';
@@ -38,21 +37,16 @@ describe('AckLedger', () => {
   });
 });
 
-describe('formatTable', () => {
-  it('prints failures by code and n/a for what a drill does not measure', () => {
-    const table = formatTable([
-      {
-        drill: 'restart',
-        ok: 10,
-        failures: { ECONNREFUSED: 2, POOL_ACQUIRE_TIMEOUT: 3 },
-        longestStallMs: 2100.4,
-        recoverMs: 12,
-        recoverFrom: 'server back',
-        ackLost: null,
-      },
-    ]);
-    expect(table.split('\n')[2]).toBe(
-      '| restart | 10 | 5: POOL_ACQUIRE_TIMEOUT ×3, ECONNREFUSED ×2 | 2100 ms | 12 ms after server back | n/a | n/a |',
-    );
+describe('correctnessFailures', () => {
+  it('finds the codes of wrong replies, labelled or not, and nothing else', () => {
+    expect(
+      correctnessFailures({
+        WRONG_REPLY: 1,
+        'tx:EXEC_ABORTED': 2,
+        'client:WRONG_REPLY': 3,
+        POOL_ACQUIRE_TIMEOUT: 4,
+        'tx:POOL_QUEUE_FULL': 5,
+      }),
+    ).toEqual(['WRONG_REPLY', 'tx:EXEC_ABORTED', 'client:WRONG_REPLY']);
   });
 });

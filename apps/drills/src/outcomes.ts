@@ -9,6 +9,16 @@ export class DrillCheckError extends Error {
   }
 }
 
+/** Codes the drill itself raises when Redis answered but the answer was wrong. */
+export const CORRECTNESS_CODES: readonly string[] = ['WRONG_REPLY', 'EXEC_ABORTED', 'EXEC_EMPTY'];
+
+/** Failure codes that mean a correctness bug (a reply for another command), not an outage. */
+export function correctnessFailures(counts: Readonly<Record<string, number>>): string[] {
+  return Object.keys(counts).filter((code) =>
+    CORRECTNESS_CODES.some((bad) => code === bad || code.endsWith(`:${bad}`)),
+  );
+}
+
 const MAX_MESSAGE = 48;
 
 /**
@@ -27,29 +37,4 @@ export function errorCode(error: unknown): string {
   }
   if (error.name !== 'Error' && error.name !== '') return error.name;
   return error.message.slice(0, MAX_MESSAGE) || 'Error';
-}
-
-/** Failures counted by {@link errorCode}, with the first message seen for each and its latency range. */
-export class FailureTally {
-  readonly counts: Record<string, number> = {};
-  readonly samples: Record<string, string> = {};
-  readonly latency: Record<string, { min: number; max: number }> = {};
-
-  /** Count `error`; a `label` (e.g. `tx`) prefixes its code as `tx:CODE`. */
-  add(error: unknown, latencyMs: number, label?: string): void {
-    const code = label ? `${label}:${errorCode(error)}` : errorCode(error);
-    this.counts[code] = (this.counts[code] ?? 0) + 1;
-    if (this.samples[code] === undefined)
-      this.samples[code] = error instanceof Error ? error.message : String(error);
-    const range = this.latency[code];
-    if (range === undefined) this.latency[code] = { min: latencyMs, max: latencyMs };
-    else {
-      range.min = Math.min(range.min, latencyMs);
-      range.max = Math.max(range.max, latencyMs);
-    }
-  }
-
-  get total(): number {
-    return Object.values(this.counts).reduce((sum, count) => sum + count, 0);
-  }
 }

@@ -1,5 +1,5 @@
 import { appendFileSync } from 'node:fs';
-import { type DrillRow, formatTable } from './table.js';
+import { type DrillRow, drillTable } from '@hitpool/workload';
 
 /**
  * Print one drill's figures (they show in the test output) and, when
@@ -11,7 +11,7 @@ export function recordDrill(
   resultsFile?: string,
 ): void {
   const lines = [
-    formatTable([row]),
+    drillTable([row]),
     ...Object.entries(details).map(
       ([name, value]) => `  ${name}: ${typeof value === 'string' ? value : JSON.stringify(value)}`,
     ),

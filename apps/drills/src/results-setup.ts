@@ -1,10 +1,10 @@
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import { findRedisServer } from '@hitpool/testing';
+import { type DrillRow, drillTable, runEnvironment } from '@hitpool/workload';
 import type { TestProject } from 'vitest/node';
-import { type DrillRow, formatTable } from './table.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -13,46 +13,24 @@ declare module 'vitest' {
   }
 }
 
-/** Where and when the drills ran, in the shape `pnpm figures` reads from `drills.json`. */
-export interface DrillsEnvironment {
-  node: string;
-  redisVersion: string;
-  cpus: number;
-  /** 1, 5 and 15 minute load averages at the start. */
-  loadAverage: number[];
-  /** ISO 8601, UTC, at the start. */
-  date: string;
-  gitHead: string;
-  /** Tracked files differ from HEAD. */
-  gitDirty: boolean;
-  command: string;
-}
-
-function output(file: string, args: string[]): string | undefined {
+/** `redis-server --version` of the binary the harness starts (no server runs yet at this point). */
+function redisServerVersion(): string {
+  const server = findRedisServer();
+  if (server === undefined) return 'unknown';
   try {
-    return execFileSync(file, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    const version = execFileSync(server, ['--version'], { encoding: 'utf8' });
+    return /\bv=(\S+)/.exec(version)?.[1] ?? 'unknown';
   } catch {
-    return undefined;
+    return 'unknown';
   }
 }
 
-function environment(): DrillsEnvironment {
-  const server = findRedisServer();
-  const version = server ? output(server, ['--version']) : undefined;
+/** The command as the drills' record shows it: the package script, else vitest's arguments. */
+function drillCommand(): string {
   const event = process.env.npm_lifecycle_event;
-  return {
-    node: process.version,
-    redisVersion: /\bv=(\S+)/.exec(version ?? '')?.[1] ?? 'unknown',
-    cpus: cpus().length,
-    loadAverage: loadavg().map((value) => Math.round(value * 100) / 100),
-    date: new Date().toISOString(),
-    gitHead: output('git', ['rev-parse', '--short', 'HEAD'])?.trim() ?? 'unknown',
-    gitDirty:
-      (output('git', ['status', '--porcelain', '--untracked-files=no']) ?? '').trim() !== '',
-    command: event
-      ? `pnpm --filter @hitpool/drills ${event}`
-      : `vitest ${process.argv.slice(2).join(' ')}`,
-  };
+  return event
+    ? `pnpm --filter @hitpool/drills ${event}`
+    : `vitest ${process.argv.slice(2).join(' ')}`;
 }
 
 /**
@@ -64,7 +42,8 @@ export default function setup(project: TestProject): () => void {
   const jsonPath = process.env.DRILLS_JSON;
   if (jsonPath !== undefined && !isAbsolute(jsonPath))
     throw new Error(`DRILLS_JSON must be an absolute path, got ${jsonPath}`);
-  const started = jsonPath === undefined ? undefined : environment();
+  const started =
+    jsonPath === undefined ? undefined : runEnvironment(redisServerVersion(), drillCommand());
   const dir = mkdtempSync(join(tmpdir(), 'hitpool-drills-'));
   const file = join(dir, 'rows.jsonl');
   project.provide('drillResults', file);
@@ -78,16 +57,12 @@ export default function setup(project: TestProject): () => void {
     } catch {
       // No drill recorded a row (all skipped or filtered out).
     }
-    rm(dir);
+    rmSync(dir, { recursive: true, force: true });
     // Drill names start with the drill's number in the README's drill table (`3a ...`), whatever
     // order the files ran in.
     rows.sort((a, b) => a.drill.localeCompare(b.drill, 'en', { numeric: true }));
-    if (rows.length > 0) console.log(`\nhitpool drills\n\n${formatTable(rows)}\n`);
+    if (rows.length > 0) console.log(`\nhitpool drills\n\n${drillTable(rows)}\n`);
     if (jsonPath !== undefined && started !== undefined)
       writeFileSync(jsonPath, `${JSON.stringify({ environment: started, rows }, null, 2)}\n`);
   };
-}
-
-function rm(dir: string): void {
-  rmSync(dir, { recursive: true, force: true });
 }

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { loadDuring } from './drill-load.js';
 import { clientFigures } from './figures.js';
-import { runLoad } from './load.js';
-import { formatTable } from './table.js';
 import { CLIENT_LABEL, createWorkload, seedValue } from './workload.js';
 
 const tracker = {
@@ -72,8 +71,8 @@ describe('createWorkload with client callers', () => {
 });
 
 describe('client figures', () => {
-  it('counts the client callers apart and shows them in their own column', async () => {
-    const result = await runLoad({
+  it('counts the client callers apart', async () => {
+    const load = await loadDuring({
       callers: 2,
       warmupMs: 30,
       tailMs: 0,
@@ -82,28 +81,19 @@ describe('client figures', () => {
         if (caller === 0) throw new Error('Command timed out');
       },
     });
-    const figures = clientFigures(result, {
+    const figures = clientFigures(load, {
       acknowledged: 0,
       final: 2,
       lost: 0,
       extra: 2,
       keysLost: [],
     });
-    expect(figures.ok).toBe(0);
-    expect(figures.failed).toBe(result.failures.counts['client:Command timed out']);
-    const table = formatTable([
-      { drill: 'x', ok: 1, failures: {}, longestStallMs: 0, recoverMs: null, ackLost: 0 },
-      {
-        drill: 'y',
-        ok: 1,
-        failures: {},
-        longestStallMs: 0,
-        recoverMs: null,
-        ackLost: 0,
-        client: { ok: 7, failed: 1, lost: 0, extra: 1 },
-      },
-    ]);
-    expect(table).toContain('| x | 1 | 0 | 0 ms | n/a | 0 | n/a |');
-    expect(table).toContain('| y | 1 | 0 | 0 ms | n/a | 0 | 7 / 1 / 0 / 1 |');
+    expect(figures).toEqual({
+      ok: 0,
+      failed: load.failures.counts['client:Command timed out'],
+      lost: 0,
+      extra: 2,
+    });
+    expect(figures.failed).toBeGreaterThan(0);
   });
 });

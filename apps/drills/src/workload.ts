@@ -1,6 +1,6 @@
 import type { Cluster, Redis } from 'ioredis';
 import { AckLedger } from './counters.js';
-import type { LoadOptions } from './load.js';
+import type { DrillLoadOptions } from './drill-load.js';
 import { DrillCheckError } from './outcomes.js';
 
 /** What the workload needs of a hit tracker (`HitTracker` from @hitpool/hits fits). */
@@ -47,7 +47,7 @@ export interface WorkloadOptions {
  */
 export interface Workload {
   call(caller: number): Promise<void>;
-  /** `tx` for transaction callers, `client` for shared-client callers, for {@link LoadOptions.labelOf}. */
+  /** `tx` for transaction callers, `client` for shared-client callers, for {@link DrillLoadOptions.labelOf}. */
   labelOf(caller: number): string | undefined;
   /** Hits acknowledged by `get`, per key. */
   readonly hits: AckLedger;

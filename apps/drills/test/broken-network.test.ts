@@ -8,15 +8,14 @@ import {
   type TcpProxy,
   waitFor,
 } from '@hitpool/testing';
-import { afterAll, beforeAll, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { keyNames, seedKeys } from '../src/data.js';
-import { reportDrill } from '../src/figures.js';
+import { drill } from '../src/runner.js';
 import {
   compareCounters,
   DRILL_POOL,
+  drillClients,
   expectBothServeAgainWithin,
-  expectSettledAndCorrect,
-  startDrillClients,
   TIMEOUT_TOLERANCE_MS,
 } from './common.js';
 
@@ -50,70 +49,58 @@ const cases = [
   },
 ];
 
-it.each(cases)('$name', async ({ name, fault }) => {
-  const prefix = randomPrefix('network');
-  const keys = keyNames(prefix, 50);
-  const admin = server.connect();
-  await seedKeys(admin, keys);
-
-  const pool = createPool({ url: `redis://127.0.0.1:${proxy.port}`, ...DRILL_POOL });
-  const { workload, unhandled, runWorkload, close } = startDrillClients(
-    pool,
-    keys,
-    (caller) => `${prefix}tx:${caller}`,
-  );
-  let openAfter = Number.NaN;
-  try {
-    const load = await runWorkload({
-      tailMs: 2_000,
-      scenario: async ({ mark }) => {
-        mark('fault');
-        await fault();
-        mark('network healed');
-      },
-    });
-    if (load.scenarioError) throw load.scenarioError;
-
-    // Dead connections were closed, not kept: what goes through the proxy
-    // settles back under the pool's bound (max leases + the shared client).
-    const bound = DRILL_POOL.max + 1;
-    await waitFor(
-      'proxied connections back under the bound',
-      () => {
-        openAfter = proxy.stats.open;
-        return openAfter <= bound;
-      },
-      5_000,
-    ).catch(() => {});
-
-    const { hits, transactions } = await compareCounters(workload, admin);
-
-    reportDrill({
-      drill: name,
-      load,
-      recoverFrom: 'network healed',
-      counters: { hits, transactions },
-      details: {
-        'proxied connections open after': openAfter,
-        'proxied connections ever': proxy.stats.connections,
-        'unhandled rejections': unhandled.errors.length,
-        'pool stats': pool.stats(),
-      },
-      resultsFile: inject('drillResults'),
-    });
-
-    expectSettledAndCorrect(load, 'calls left pending (a hung lease or command)');
-    expect(load.maxLatencyMs).toBeLessThanOrEqual(
-      DRILL_POOL.acquireTimeoutMs + DRILL_POOL.commandTimeoutMs + TIMEOUT_TOLERANCE_MS,
-    );
-    expectBothServeAgainWithin(load, 'network healed', 1_000);
-    expect(openAfter).toBeLessThanOrEqual(bound);
-    expect(unhandled.errors).toEqual([]);
-    // Nothing acknowledged can be lost here: the server never went away.
-    expect(hits.lost).toBe(0);
-    expect(transactions.lost).toBe(0);
-  } finally {
-    admin.disconnect();
-    await close();
-  }
-});
+for (const { name, fault } of cases) {
+  drill(name, {
+    async setup({ defer }) {
+      const prefix = randomPrefix('network');
+      const keys = keyNames(prefix, 50);
+      // Straight to the server, past the proxy: it seeds and reads the counters back.
+      const admin = server.connect();
+      defer(() => admin.disconnect());
+      await seedKeys(admin, keys);
+      const pool = createPool({ url: `redis://127.0.0.1:${proxy.port}`, ...DRILL_POOL });
+      return { ...drillClients(pool, keys, (caller) => `${prefix}tx:${caller}`), admin };
+    },
+    tailMs: 2_000,
+    async scenario({ mark }) {
+      mark('fault');
+      await fault();
+      mark('network healed');
+    },
+    recoverFrom: 'network healed',
+    async measure({ workload, admin }) {
+      // Dead connections were closed, not kept: what goes through the proxy
+      // settles back under the pool's bound (max leases + the shared client).
+      const bound = DRILL_POOL.max + 1;
+      let openAfter = Number.NaN;
+      await waitFor(
+        'proxied connections back under the bound',
+        () => {
+          openAfter = proxy.stats.open;
+          return openAfter <= bound;
+        },
+        5_000,
+      ).catch(() => {});
+      const { hits, transactions } = await compareCounters(workload, admin);
+      return {
+        counters: { hits, transactions },
+        details: {
+          'proxied connections open after': openAfter,
+          'proxied connections ever': proxy.stats.connections,
+        },
+        openAfter,
+        bound,
+      };
+    },
+    assert(load, { counters, openAfter, bound }) {
+      expect(load.maxLatencyMs).toBeLessThanOrEqual(
+        DRILL_POOL.acquireTimeoutMs + DRILL_POOL.commandTimeoutMs + TIMEOUT_TOLERANCE_MS,
+      );
+      expectBothServeAgainWithin(load, 'network healed', 1_000);
+      expect(openAfter).toBeLessThanOrEqual(bound);
+      // Nothing acknowledged can be lost here: the server never went away.
+      expect(counters.hits.lost).toBe(0);
+      expect(counters.transactions.lost).toBe(0);
+    },
+  });
+}

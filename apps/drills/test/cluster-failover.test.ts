@@ -1,19 +1,17 @@
-import { createPool, type PoolStats } from '@hitpool/pool';
+import { createPool } from '@hitpool/pool';
 import { type RedisCluster, randomPrefix, startRedisCluster, waitFor } from '@hitpool/testing';
-import { afterAll, beforeAll, expect, inject, it } from 'vitest';
-import type { LedgerComparison } from '../src/counters.js';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { keyNames, seedKeys } from '../src/data.js';
-import { reportDrill } from '../src/figures.js';
-import { type LoadResult, runLoad, type ScenarioContext } from '../src/load.js';
+import { type DrillLoad, loadDuring } from '../src/drill-load.js';
+import { type DrillSetup, drill } from '../src/runner.js';
 import { CLIENT_LABEL } from '../src/workload.js';
 import {
   CLIENT_CALLERS,
   compareCounters,
   DRILL_POOL,
-  expectSettledAndCorrect,
+  drillClients,
   failuresOf,
   firstSuccessAfter,
-  startDrillClients,
 } from './common.js';
 
 let cluster: RedisCluster;
@@ -44,25 +42,13 @@ async function keyOnOtherMaster(prefix: string, slot: number): Promise<string> {
 }
 
 /**
- * Run the standard load on keys that all live in one slot (one hash tag), so
- * the stall is the stall of the shard that fails over, then compare what was
- * acknowledged with what the cluster holds. Besides the `hits.get` and lease
- * callers, {@link CLIENT_CALLERS} callers `INCR` 10 counters of that slot on
- * `pool.client` (label `client`). Meanwhile 10 bystander callers read a key on
- * another master, to show the rest of the cluster keeps serving.
+ * The standard load on keys that all live in one slot (one hash tag), so the stall is the
+ * stall of the shard that fails over. Besides the `hits.get` and lease callers,
+ * {@link CLIENT_CALLERS} callers `INCR` 10 counters of that slot on `pool.client` (label
+ * `client`). Meanwhile 10 bystander callers read a key on another master, to show the rest of
+ * the cluster keeps serving; `bystander()` stops them and gives their figures.
  */
-async function clusterDrill(
-  label: string,
-  scenario: (slot: number) => (context: ScenarioContext) => Promise<void>,
-): Promise<{
-  load: LoadResult;
-  hits: LedgerComparison;
-  transactions: LedgerComparison;
-  client: LedgerComparison;
-  bystander: LoadResult;
-  poolStats: PoolStats;
-  unhandled: number;
-}> {
+async function clusterSetup(label: string, { defer }: DrillSetup) {
   // The previous drill's failover or restart leaves a replica resyncing.
   await cluster.waitForReplicas();
   const prefix = randomPrefix(label);
@@ -71,50 +57,52 @@ async function clusterDrill(
   const slot = await cluster.keySlot(keys[0] as string);
   const other = await keyOnOtherMaster(prefix, slot);
   const admin = cluster.connect();
+  defer(() => admin.disconnect());
   await seedKeys(admin, [...keys, other]);
   const pool = createPool({ cluster: { nodes: cluster.startupNodes.slice() }, ...DRILL_POOL });
-  const { tracker, workload, unhandled, runWorkload, close } = startDrillClients(
-    pool,
-    keys,
-    (caller) => `${prefix}{${prefix}}tx:${caller}`,
-    { clientKeys },
-  );
-  try {
-    let mainDone = () => {};
-    const bystanderRun = runLoad({
-      callers: 10,
-      call: () => tracker.get(other),
-      warmupMs: 0,
-      tailMs: 0,
-      maxMs: 45_000,
-      scenario: () => new Promise<void>((resolve) => (mainDone = resolve)),
-    });
-    const load = await runWorkload({
-      tailMs: 2_000,
-      maxMs: 40_000,
-      scenario: scenario(slot),
-    });
+  const clients = drillClients(pool, keys, (caller) => `${prefix}{${prefix}}tx:${caller}`, {
+    clientKeys,
+  });
+  let mainDone = () => {};
+  const bystanderRun = loadDuring({
+    callers: 10,
+    call: () => clients.tracker.get(other),
+    warmupMs: 0,
+    tailMs: 0,
+    maxMs: 45_000,
+    scenario: () => new Promise<void>((resolve) => (mainDone = resolve)),
+  });
+  const bystander = (): Promise<DrillLoad> => {
     mainDone();
-    const bystander = await bystanderRun;
-    if (load.scenarioError) throw load.scenarioError;
-    const { hits, transactions, client } = await compareCounters(workload, admin);
-    return {
-      load,
-      bystander,
-      hits,
-      transactions,
-      client,
-      poolStats: pool.stats(),
-      unhandled: unhandled.errors.length,
-    };
-  } finally {
-    admin.disconnect();
-    await close();
-  }
+    return bystanderRun;
+  };
+  defer(bystander);
+  return { ...clients, admin, slot, bystander };
+}
+
+async function clusterFigures({
+  workload,
+  admin,
+  bystander,
+}: Awaited<ReturnType<typeof clusterSetup>>) {
+  const other = await bystander();
+  const { hits, transactions, client } = await compareCounters(workload, admin);
+  return {
+    counters: { hits, transactions },
+    client,
+    details: {
+      'other master (10 callers)': {
+        ok: other.ok,
+        failed: other.failures.counts,
+        longestStallMs: Math.round(other.longestStallMs),
+      },
+    },
+    bystander: other,
+  };
 }
 
 /** The `client` callers' failures whose message says ioredis gave up redirecting. */
-function tooManyRedirections(load: LoadResult): Record<string, number> {
+function tooManyRedirections(load: DrillLoad): Record<string, number> {
   return Object.fromEntries(
     Object.entries(failuresOf(load, CLIENT_LABEL)).filter(
       ([code]) =>
@@ -124,49 +112,36 @@ function tooManyRedirections(load: LoadResult): Record<string, number> {
   );
 }
 
-function bystanderFigures(load: LoadResult): Record<string, unknown> {
-  return {
-    ok: load.ok,
-    failed: load.failures.counts,
-    longestStallMs: Math.round(load.longestStallMs),
-  };
-}
-
-it('Cluster planned failover (CLUSTER FAILOVER on a replica) loses nothing', async () => {
-  const result = await clusterDrill('cluster-planned', (slot) => async ({ mark }) => {
+drill('3a Cluster planned failover', {
+  setup: (context) => clusterSetup('cluster-planned', context),
+  tailMs: 2_000,
+  maxMs: 40_000,
+  async scenario({ mark }, { slot }) {
     const master = await cluster.masterForSlot(slot);
     const replica = await cluster.replicaOf(master);
     mark('failover');
     await cluster.failover(replica);
     mark('promoted');
-  });
-  reportDrill({
-    drill: '3a Cluster planned failover',
-    load: result.load,
-    recoverFrom: 'promoted',
-    counters: { hits: result.hits, transactions: result.transactions },
-    client: result.client,
-    details: {
-      'other master (10 callers)': bystanderFigures(result.bystander),
-      'unhandled rejections': result.unhandled,
-      'pool stats': result.poolStats,
-    },
-    resultsFile: inject('drillResults'),
-  });
-  expectSettledAndCorrect(result.load);
-  expect(result.hits.lost).toBe(0);
-  expect(result.transactions.lost).toBe(0);
-  // The shared client's own callers: a planned failover is a MOVED away, followed without a
-  // single failed call, and nothing they were told was applied goes missing.
-  expect(result.load.okByLabel[CLIENT_LABEL], 'pool.client calls ok').toBeGreaterThan(0);
-  expect(failuresOf(result.load, CLIENT_LABEL), 'pool.client failures').toEqual({});
-  expect(result.client.lost, 'pool.client increments lost').toBe(0);
-  expect(result.unhandled).toBe(0);
-  expect(result.bystander.failures.counts).toEqual({});
+  },
+  recoverFrom: 'promoted',
+  measure: clusterFigures,
+  assert(load, { counters, client, bystander }) {
+    expect(counters.hits.lost).toBe(0);
+    expect(counters.transactions.lost).toBe(0);
+    // The shared client's own callers: a planned failover is a MOVED away, followed without a
+    // single failed call, and nothing they were told was applied goes missing.
+    expect(load.okByLabel[CLIENT_LABEL], 'pool.client calls ok').toBeGreaterThan(0);
+    expect(failuresOf(load, CLIENT_LABEL), 'pool.client failures').toEqual({});
+    expect(client.lost, 'pool.client increments lost').toBe(0);
+    expect(bystander.failures.counts).toEqual({});
+  },
 });
 
-it('Cluster kill -9 of a master: the replica takes over, lost increments counted', async () => {
-  const result = await clusterDrill('cluster-kill', (slot) => async ({ mark }) => {
+drill('3b Cluster failover: kill -9 of a master', {
+  setup: (context) => clusterSetup('cluster-kill', context),
+  tailMs: 2_000,
+  maxMs: 40_000,
+  async scenario({ mark }, { slot }) {
     const master = await cluster.masterForSlot(slot);
     await master.kill();
     mark('kill');
@@ -178,44 +153,41 @@ it('Cluster kill -9 of a master: the replica takes over, lost increments counted
     );
     await cluster.waitUntilHealthy();
     mark('promoted');
-  });
-  reportDrill({
-    drill: '3b Cluster failover: kill -9 of a master',
-    load: result.load,
-    recoverFrom: 'kill',
-    counters: { hits: result.hits, transactions: result.transactions },
-    client: result.client,
-    details: {
-      'promoted after kill ms': Math.round(
-        (result.load.marks.promoted?.atMs ?? 0) - (result.load.marks.kill?.atMs ?? 0),
-      ),
-      'first success after promotion ms': result.load.marks.promoted?.firstSuccessAfterMs,
-      'pool.client: first success after promotion ms': firstSuccessAfter(
-        result.load,
-        'promoted',
-        CLIENT_LABEL,
-      ),
-      'other master (10 callers)': bystanderFigures(result.bystander),
-      'unhandled rejections': result.unhandled,
-      'pool stats': result.poolStats,
-    },
-    resultsFile: inject('drillResults'),
-  });
-  expectSettledAndCorrect(result.load);
-  expect(result.load.marks.promoted?.firstSuccessAfterMs).not.toBeNull();
-  expect(result.unhandled).toBe(0);
-  // The shared client's own callers come back once the replica serves the slot, and the
-  // pool's redirect policy never lets ioredis give up with "Too many Cluster redirections".
-  expect(
-    firstSuccessAfter(result.load, 'promoted', CLIENT_LABEL),
-    'pool.client calls after the promotion',
-  ).toBeDefined();
-  expect(tooManyRedirections(result.load), 'pool.client redirect errors').toEqual({});
-  // The other masters keep serving: their callers never fail and never wait for the dead
-  // node's command timeout.
-  expect(result.bystander.failures.counts).toEqual({});
-  expect(result.bystander.pending).toBe(0);
-  expect(result.bystander.longestStallMs).toBeLessThan(DRILL_POOL.commandTimeoutMs);
-  // Lost acknowledged increments are reported, not asserted: Redis replicates
-  // asynchronously, so a crash can lose what the master acknowledged last.
+  },
+  recoverFrom: 'kill',
+  async measure(subject, load) {
+    const figures = await clusterFigures(subject);
+    return {
+      ...figures,
+      details: {
+        'promoted after kill ms': Math.round(
+          (load.marks.promoted?.atMs ?? 0) - (load.marks.kill?.atMs ?? 0),
+        ),
+        'first success after promotion ms': load.marks.promoted?.firstSuccessAfterMs,
+        'pool.client: first success after promotion ms': firstSuccessAfter(
+          load,
+          'promoted',
+          CLIENT_LABEL,
+        ),
+        ...figures.details,
+      },
+    };
+  },
+  assert(load, { bystander }) {
+    expect(load.marks.promoted?.firstSuccessAfterMs).not.toBeNull();
+    // The shared client's own callers come back once the replica serves the slot, and the
+    // pool's redirect policy never lets ioredis give up with "Too many Cluster redirections".
+    expect(
+      firstSuccessAfter(load, 'promoted', CLIENT_LABEL),
+      'pool.client calls after the promotion',
+    ).toBeDefined();
+    expect(tooManyRedirections(load), 'pool.client redirect errors').toEqual({});
+    // The other masters keep serving: their callers never fail and never wait for the dead
+    // node's command timeout.
+    expect(bystander.failures.counts).toEqual({});
+    expect(bystander.pending).toBe(0);
+    expect(bystander.longestStallMs).toBeLessThan(DRILL_POOL.commandTimeoutMs);
+    // Lost acknowledged increments are reported, not asserted: Redis replicates
+    // asynchronously, so a crash can lose what the master acknowledged last.
+  },
 });

@@ -4,8 +4,8 @@ import type { Cluster, Redis } from 'ioredis';
 import { expect } from 'vitest';
 import type { LedgerComparison } from '../src/counters.js';
 import { readHits, readIntegers } from '../src/data.js';
-import { type LoadOptions, type LoadResult, runLoad } from '../src/load.js';
-import { type UnhandledWatch, watchUnhandled } from '../src/unhandled.js';
+import { type DrillLoad, recovery } from '../src/drill-load.js';
+import type { DrillSubject } from '../src/runner.js';
 import { createWorkload, type Workload } from '../src/workload.js';
 
 /**
@@ -33,39 +33,16 @@ export const DRILL_POOL = {
   connectTimeoutMs: 1_000,
 } as const;
 
-/** Codes the drill itself raises when Redis answered but the answer was wrong. */
-export const CORRECTNESS_CODES = ['WRONG_REPLY', 'EXEC_ABORTED', 'EXEC_EMPTY'];
-
-/** Failure codes that mean a correctness bug (a reply for another command), not an outage. */
-export function correctnessFailures(counts: Readonly<Record<string, number>>): string[] {
-  return Object.keys(counts).filter((code) =>
-    CORRECTNESS_CODES.some((bad) => code === bad || code.endsWith(`:${bad}`)),
-  );
-}
-
-/**
- * Milliseconds from `mark` to the first success of each kind of caller: `main`
- * (`hits.get` on the shared client) and `tx` (leases). Missing = never. (Drills
- * with `client` callers check those on their own: {@link firstSuccessAfter}.)
- */
-function recoveryByCaller(
-  load: LoadResult,
-  mark: string,
-): { main: number | undefined; tx: number | undefined } {
-  const byLabel = load.marks[mark]?.firstSuccessAfterByLabelMs ?? {};
-  return { main: byLabel.main, tx: byLabel.tx };
-}
-
-/** Both the shared client (`hits.get`) and the leases served again within `limitMs` of `mark`. */
-export function expectBothServeAgainWithin(load: LoadResult, mark: string, limitMs: number): void {
-  const recovery = recoveryByCaller(load, mark);
-  expect(recovery.main, `hits.get after "${mark}"`).toBeLessThanOrEqual(limitMs);
-  expect(recovery.tx, `leases after "${mark}"`).toBeLessThanOrEqual(limitMs);
+/** Both the shared client (`hits.get`, label `main`) and the leases (`tx`) served again within `limitMs` of `mark`. */
+export function expectBothServeAgainWithin(load: DrillLoad, mark: string, limitMs: number): void {
+  const { byLabel } = recovery(load, mark);
+  expect(byLabel.main, `hits.get after "${mark}"`).toBeLessThanOrEqual(limitMs);
+  expect(byLabel.tx, `leases after "${mark}"`).toBeLessThanOrEqual(limitMs);
 }
 
 /** Milliseconds from `mark` to the first success of the callers labelled `label`; undefined = never. */
 export function firstSuccessAfter(
-  load: LoadResult,
+  load: DrillLoad,
   mark: string,
   label: string,
 ): number | undefined {
@@ -73,39 +50,38 @@ export function firstSuccessAfter(
 }
 
 /** The failures of the callers labelled `label` (codes `label:...`), by code. */
-export function failuresOf(load: LoadResult, label: string): Record<string, number> {
+export function failuresOf(load: DrillLoad, label: string): Record<string, number> {
   return Object.fromEntries(
     Object.entries(load.failures.counts).filter(([code]) => code.startsWith(`${label}:`)),
   );
 }
 
-/** Options for {@link startDrillClients}. */
+/** Options for {@link drillClients}. */
 export interface DrillClientOptions {
   /**
    * Counter keys for {@link CLIENT_CALLERS} callers that `INCR` them in turn on `pool.client`
    * (label `client`), taken from the `hits.get` callers; omit for none.
    */
   clientKeys?: readonly string[];
+  /** Concurrent callers; default {@link CALLERS}. */
+  callers?: number;
+  /** How many of them run WATCH/MULTI on a lease; default {@link TRANSACTION_CALLERS}. */
+  transactionCallers?: number;
 }
 
-/** What a drill runs its load with; {@link DrillClients.close} releases it. */
-export interface DrillClients {
+/** The standard drill subject: the pool, a tracker on it, and the workload's callers. */
+export interface DrillClients extends DrillSubject {
+  pool: RedisPool;
   tracker: HitTracker;
   workload: Workload;
-  unhandled: UnhandledWatch;
-  /** {@link runLoad} with {@link CALLERS} callers running the workload (`main`, `tx` and maybe `client` labels). */
-  runWorkload(options: Omit<LoadOptions, 'callers' | 'call' | 'labelOf'>): Promise<LoadResult>;
-  /** Stop the unhandled watch, close the tracker, then the pool (grace 1 s). */
-  close(): Promise<void>;
 }
 
 /**
- * The standard drill set-up on `pool`: a tracker, the workload of {@link CALLERS}
- * callers of which {@link TRANSACTION_CALLERS} run WATCH/MULTI on `transactionKey(caller)`
- * (and, with `clientKeys`, {@link CLIENT_CALLERS} `INCR` on `pool.client`), and a watch on
- * unhandled rejections.
+ * The standard drill subject on `pool`: a tracker, and {@link CALLERS} callers of which
+ * {@link TRANSACTION_CALLERS} run WATCH/MULTI on `transactionKey(caller)` (and, with
+ * `clientKeys`, {@link CLIENT_CALLERS} `INCR` on `pool.client`), the rest `hits.get` on `keys`.
  */
-export function startDrillClients(
+export function drillClients(
   pool: RedisPool,
   keys: readonly string[],
   transactionKey: (caller: number) => string,
@@ -116,24 +92,19 @@ export function startDrillClients(
     tracker,
     keys,
     pool,
-    transactionCallers: TRANSACTION_CALLERS,
+    transactionCallers: options.transactionCallers ?? TRANSACTION_CALLERS,
     transactionKey,
     ...(options.clientKeys
       ? { client: pool.client, clientCallers: CLIENT_CALLERS, clientKeys: options.clientKeys }
       : {}),
   });
-  const unhandled = watchUnhandled();
   return {
+    pool,
     tracker,
     workload,
-    unhandled,
-    runWorkload: (options) =>
-      runLoad({ ...options, callers: CALLERS, call: workload.call, labelOf: workload.labelOf }),
-    async close() {
-      unhandled.stop();
-      await tracker.close();
-      await pool.close({ timeoutMs: 1_000 });
-    },
+    callers: options.callers ?? CALLERS,
+    call: workload.call,
+    labelOf: workload.labelOf,
   };
 }
 
@@ -159,13 +130,4 @@ export async function compareCounters(
   } finally {
     await readTracker.close();
   }
-}
-
-/** Every call settled, and none failed with a reply meant for another command. */
-export function expectSettledAndCorrect(
-  load: LoadResult,
-  pendingMessage = 'calls left pending',
-): void {
-  expect(load.pending, pendingMessage).toBe(0);
-  expect(correctnessFailures(load.failures.counts)).toEqual([]);
 }

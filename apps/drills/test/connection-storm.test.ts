@@ -1,13 +1,10 @@
-import { createHitTracker } from '@hitpool/hits';
 import { createPool } from '@hitpool/pool';
 import { delay, type RedisServer, randomPrefix, startRedisServer } from '@hitpool/testing';
 import type { Redis } from 'ioredis';
-import { afterAll, beforeAll, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { keyNames, seedKeys } from '../src/data.js';
-import { reportDrill } from '../src/figures.js';
-import { runLoad } from '../src/load.js';
-import { watchUnhandled } from '../src/unhandled.js';
-import { createWorkload } from '../src/workload.js';
+import { drill } from '../src/runner.js';
+import { drillClients } from './common.js';
 
 const STORM_CALLERS = 2_000;
 const MAXCLIENTS = 128;
@@ -44,82 +41,62 @@ const cases = [
   },
 ];
 
-it.each(cases)('$name', async ({ name, options, failFast }) => {
-  const prefix = randomPrefix('storm');
-  const keys = keyNames(prefix, 100);
-  await seedKeys(admin, keys);
-  const pool = createPool({ url: server.url, max: MAX, commandTimeoutMs: 5_000, ...options });
-  const tracker = createHitTracker({ redis: pool });
-  // Half the callers need a lease (WATCH/MULTI), half share the pool's client.
-  const workload = createWorkload({
-    tracker,
-    keys,
-    pool,
-    transactionCallers: STORM_CALLERS / 2,
-    transactionKey: (caller) => `${prefix}tx:${caller}`,
-  });
-  const unhandled = watchUnhandled();
-  let peakServer = 0;
-  let peakPoolSize = 0;
-  let peakPending = 0;
-  try {
-    const load = await runLoad({
-      callers: STORM_CALLERS,
-      call: workload.call,
-      labelOf: workload.labelOf,
-      warmupMs: 0,
-      tailMs: 0,
-      scenario: async () => {
-        const until = performance.now() + 3_000;
-        while (performance.now() < until) {
-          const stats = pool.stats();
-          peakPoolSize = Math.max(peakPoolSize, stats.size);
-          peakPending = Math.max(peakPending, stats.pending);
-          peakServer = Math.max(peakServer, await serverConnections());
-          await delay(50);
-        }
-      },
-    });
-    if (load.scenarioError) throw load.scenarioError;
-
-    const refused = Object.keys(load.failures.counts).filter((code) =>
-      /max number of clients/i.test(`${code} ${load.failures.samples[code]}`),
-    );
-    reportDrill({
-      drill: name,
-      load,
-      details: {
-        'pool max / maxWaiting': `${MAX} / ${options.maxWaiting}`,
-        'server maxclients': MAXCLIENTS,
-        'peak server-side connections (incl. the sampler)': peakServer,
-        'peak pool size': peakPoolSize,
-        'peak waiting acquires': peakPending,
-        'unhandled rejections': unhandled.errors.length,
-        'pool stats': pool.stats(),
-      },
-      resultsFile: inject('drillResults'),
-    });
-
-    expect(load.pending, 'calls left pending').toBe(0);
-    expect(refused, '"max number of clients reached" errors').toEqual([]);
-    expect(peakPoolSize).toBeLessThanOrEqual(MAX);
-    // max leases + the shared client + the sampler's own connection.
-    expect(peakServer).toBeLessThanOrEqual(MAX + 2);
-    expect(peakPending).toBeLessThanOrEqual(options.maxWaiting);
-    if (failFast) {
-      expect(Object.keys(load.failures.counts)).toEqual(['tx:POOL_QUEUE_FULL']);
-      // Refused at once, not after waiting for acquireTimeoutMs; what latency there is comes
-      // from 2,000 callers sharing one event loop.
-      expect(load.failures.latency['tx:POOL_QUEUE_FULL']?.max).toBeLessThan(
-        options.acquireTimeoutMs / 4,
+for (const { name, options, failFast } of cases) {
+  drill(name, {
+    async setup() {
+      const prefix = randomPrefix('storm');
+      const keys = keyNames(prefix, 100);
+      await seedKeys(admin, keys);
+      const pool = createPool({ url: server.url, max: MAX, commandTimeoutMs: 5_000, ...options });
+      // Half the callers need a lease (WATCH/MULTI), half share the pool's client.
+      const clients = drillClients(pool, keys, (caller) => `${prefix}tx:${caller}`, {
+        callers: STORM_CALLERS,
+        transactionCallers: STORM_CALLERS / 2,
+      });
+      return { ...clients, peaks: { server: 0, poolSize: 0, pending: 0 } };
+    },
+    warmupMs: 0,
+    tailMs: 0,
+    async scenario(_, { pool, peaks }) {
+      const until = performance.now() + 3_000;
+      while (performance.now() < until) {
+        const stats = pool.stats();
+        peaks.poolSize = Math.max(peaks.poolSize, stats.size);
+        peaks.pending = Math.max(peaks.pending, stats.pending);
+        peaks.server = Math.max(peaks.server, await serverConnections());
+        await delay(50);
+      }
+    },
+    async measure({ peaks }) {
+      return {
+        details: {
+          'pool max / maxWaiting': `${MAX} / ${options.maxWaiting}`,
+          'server maxclients': MAXCLIENTS,
+          'peak server-side connections (incl. the sampler)': peaks.server,
+          'peak pool size': peaks.poolSize,
+          'peak waiting acquires': peaks.pending,
+        },
+      };
+    },
+    assert(load, _, { peaks }) {
+      const refused = Object.keys(load.failures.counts).filter((code) =>
+        /max number of clients/i.test(`${code} ${load.failures.samples[code]}`),
       );
-    } else {
-      expect(load.failures.counts).toEqual({});
-    }
-    expect(unhandled.errors).toEqual([]);
-  } finally {
-    unhandled.stop();
-    await tracker.close();
-    await pool.close({ timeoutMs: 2_000 });
-  }
-});
+      expect(refused, '"max number of clients reached" errors').toEqual([]);
+      expect(peaks.poolSize).toBeLessThanOrEqual(MAX);
+      // max leases + the shared client + the sampler's own connection.
+      expect(peaks.server).toBeLessThanOrEqual(MAX + 2);
+      expect(peaks.pending).toBeLessThanOrEqual(options.maxWaiting);
+      if (failFast) {
+        expect(Object.keys(load.failures.counts)).toEqual(['tx:POOL_QUEUE_FULL']);
+        // Refused at once, not after waiting for acquireTimeoutMs; what latency there is comes
+        // from 2,000 callers sharing one event loop.
+        expect(load.failures.latency['tx:POOL_QUEUE_FULL']?.max).toBeLessThan(
+          options.acquireTimeoutMs / 4,
+        );
+      } else {
+        expect(load.failures.counts).toEqual({});
+      }
+    },
+  });
+}

@@ -1,14 +1,9 @@
 import { createPool } from '@hitpool/pool';
 import { delay, type RedisServer, randomPrefix, startRedisServer } from '@hitpool/testing';
-import { afterAll, beforeAll, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { keyNames, seedKeys } from '../src/data.js';
-import { reportDrill } from '../src/figures.js';
-import {
-  expectBothServeAgainWithin,
-  expectSettledAndCorrect,
-  startDrillClients,
-  TIMEOUT_TOLERANCE_MS,
-} from './common.js';
+import { drill } from '../src/runner.js';
+import { drillClients, expectBothServeAgainWithin, TIMEOUT_TOLERANCE_MS } from './common.js';
 
 /** Few leases and short timeouts, so waiters time out while the server is stuck. */
 const SLOW_POOL = {
@@ -43,82 +38,70 @@ const cases = [
   },
 ];
 
-it.each(cases)('$name', async ({ name, stall }) => {
-  const prefix = randomPrefix('slow');
-  const keys = keyNames(prefix, 50);
-  const admin = server.connect();
-  await seedKeys(admin, keys);
-  admin.disconnect();
-
-  const pool = createPool({ url: server.url, ...SLOW_POOL });
-  const { unhandled, runWorkload, close } = startDrillClients(
-    pool,
-    keys,
-    (caller) => `${prefix}tx:${caller}`,
-  );
-  try {
-    const load = await runWorkload({
-      tailMs: 1_500,
-      scenario: async ({ mark }) => {
-        mark('stall');
-        await stall();
-        mark('server answers');
-      },
-    });
-    if (load.scenarioError) throw load.scenarioError;
-
-    const latency = load.failures.latency;
-    const commandTimeouts = Object.entries(latency).filter(([code]) => !code.startsWith('tx:'));
-    const acquireTimeouts = latency['tx:POOL_ACQUIRE_TIMEOUT'];
-    const overshoot = (ranges: Array<{ max: number }>, limit: number) =>
-      Math.round(Math.max(0, ...ranges.map((range) => range.max - limit)));
-    reportDrill({
-      drill: name,
-      load,
-      recoverFrom: 'server answers',
-      details: {
-        'acquireTimeoutMs / commandTimeoutMs': `${SLOW_POOL.acquireTimeoutMs} / ${SLOW_POOL.commandTimeoutMs}`,
-        'acquire timeouts fired at ms': acquireTimeouts
-          ? `${Math.round(acquireTimeouts.min)}..${Math.round(acquireTimeouts.max)}`
-          : 'none',
-        'worst acquire timeout overshoot ms': overshoot(
-          acquireTimeouts ? [acquireTimeouts] : [],
-          SLOW_POOL.acquireTimeoutMs,
-        ),
-        'worst command timeout overshoot ms': overshoot(
-          commandTimeouts.map(([, range]) => range),
-          SLOW_POOL.commandTimeoutMs,
-        ),
-        'stated tolerance ms': TIMEOUT_TOLERANCE_MS,
-        'unhandled rejections': unhandled.errors.length,
-        'pool stats': pool.stats(),
-      },
-      resultsFile: inject('drillResults'),
-    });
-
-    expectSettledAndCorrect(load);
-    // Waiters give up at acquireTimeoutMs, never early, at most the tolerance late.
-    expect(acquireTimeouts, 'some acquire timed out while the server was stuck').toBeDefined();
-    expect(acquireTimeouts?.min).toBeGreaterThanOrEqual(SLOW_POOL.acquireTimeoutMs - 5);
-    expect(acquireTimeouts?.max).toBeLessThanOrEqual(
-      SLOW_POOL.acquireTimeoutMs + TIMEOUT_TOLERANCE_MS,
-    );
-    // Commands on the shared client give up at commandTimeoutMs.
-    expect(commandTimeouts.length, 'some hits.get timed out').toBeGreaterThan(0);
-    for (const [code, range] of commandTimeouts) {
-      // A command that times out drops its connection, and the pool at once fails the commands
-      // written after it on that socket (POOL_CONNECTION_LOST): their replies can never arrive, so
-      // they may end a few ms before their own deadline. Only timeouts proper are held to it.
-      if (code !== 'POOL_CONNECTION_LOST') {
-        expect(range.min, code).toBeGreaterThanOrEqual(SLOW_POOL.commandTimeoutMs - 5);
-      }
-      expect(range.max, code).toBeLessThanOrEqual(
-        SLOW_POOL.commandTimeoutMs + TIMEOUT_TOLERANCE_MS,
+for (const { name, stall } of cases) {
+  drill(name, {
+    async setup() {
+      const prefix = randomPrefix('slow');
+      const keys = keyNames(prefix, 50);
+      const admin = server.connect();
+      await seedKeys(admin, keys);
+      admin.disconnect();
+      const pool = createPool({ url: server.url, ...SLOW_POOL });
+      return drillClients(pool, keys, (caller) => `${prefix}tx:${caller}`);
+    },
+    async scenario({ mark }) {
+      mark('stall');
+      await stall();
+      mark('server answers');
+    },
+    recoverFrom: 'server answers',
+    async measure(_, load) {
+      const { latency } = load.failures;
+      const commandTimeouts = Object.entries(latency).filter(([code]) => !code.startsWith('tx:'));
+      const acquireTimeouts = latency['tx:POOL_ACQUIRE_TIMEOUT'];
+      const overshoot = (ranges: Array<{ max: number }>, limit: number) =>
+        Math.round(Math.max(0, ...ranges.map((range) => range.max - limit)));
+      return {
+        details: {
+          'acquireTimeoutMs / commandTimeoutMs': `${SLOW_POOL.acquireTimeoutMs} / ${SLOW_POOL.commandTimeoutMs}`,
+          'acquire timeouts fired at ms': acquireTimeouts
+            ? `${Math.round(acquireTimeouts.min)}..${Math.round(acquireTimeouts.max)}`
+            : 'none',
+          'worst acquire timeout overshoot ms': overshoot(
+            acquireTimeouts ? [acquireTimeouts] : [],
+            SLOW_POOL.acquireTimeoutMs,
+          ),
+          'worst command timeout overshoot ms': overshoot(
+            commandTimeouts.map(([, range]) => range),
+            SLOW_POOL.commandTimeoutMs,
+          ),
+          'stated tolerance ms': TIMEOUT_TOLERANCE_MS,
+        },
+        commandTimeouts,
+        acquireTimeouts,
+      };
+    },
+    assert(load, { commandTimeouts, acquireTimeouts }) {
+      // Waiters give up at acquireTimeoutMs, never early, at most the tolerance late.
+      expect(acquireTimeouts, 'some acquire timed out while the server was stuck').toBeDefined();
+      expect(acquireTimeouts?.min).toBeGreaterThanOrEqual(SLOW_POOL.acquireTimeoutMs - 5);
+      expect(acquireTimeouts?.max).toBeLessThanOrEqual(
+        SLOW_POOL.acquireTimeoutMs + TIMEOUT_TOLERANCE_MS,
       );
-    }
-    expectBothServeAgainWithin(load, 'server answers', 1_000);
-    expect(unhandled.errors).toEqual([]);
-  } finally {
-    await close();
-  }
-});
+      // Commands on the shared client give up at commandTimeoutMs.
+      expect(commandTimeouts.length, 'some hits.get timed out').toBeGreaterThan(0);
+      for (const [code, range] of commandTimeouts) {
+        // A command that times out drops its connection, and the pool at once fails the commands
+        // written after it on that socket (POOL_CONNECTION_LOST): their replies can never arrive,
+        // so they may end a few ms before their own deadline. Only timeouts proper are held to it.
+        if (code !== 'POOL_CONNECTION_LOST') {
+          expect(range.min, code).toBeGreaterThanOrEqual(SLOW_POOL.commandTimeoutMs - 5);
+        }
+        expect(range.max, code).toBeLessThanOrEqual(
+          SLOW_POOL.commandTimeoutMs + TIMEOUT_TOLERANCE_MS,
+        );
+      }
+      expectBothServeAgainWithin(load, 'server answers', 1_000);
+    },
+  });
+}
