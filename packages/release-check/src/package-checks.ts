@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { tarballBudgets } from './budgets.js';
+import { entryImportProblems } from './entry-imports.js';
 import { CommandFailedError, run } from './run.js';
 import { readTarball, type Tarball } from './tarball.js';
 import { repoRoot, type WorkspacePackage } from './workspace.js';
@@ -88,8 +89,8 @@ async function tool(name: string, args: readonly string[], cwd: string): Promise
 
 /**
  * Pack one package and check the tarball as users will get it: publint
- * (strict), Are the Types Wrong, the published manifest, the file list and
- * the size budget.
+ * (strict), Are the Types Wrong, the published manifest, the file list, what
+ * each entry point loads, and the size budget.
  */
 export async function checkPackage(pkg: WorkspacePackage, outDir: string): Promise<PackageReport> {
   const file = await packPackage(pkg, outDir);
@@ -98,6 +99,7 @@ export async function checkPackage(pkg: WorkspacePackage, outDir: string): Promi
   for (const entry of tarball.entries) {
     if (!ALLOWED_FILE.test(entry.path)) problems.push(`unexpected file in tarball: ${entry.path}`);
   }
+  problems.push(...entryImportProblems(tarball));
   problems.push(...(await tool('publint', ['run', file, '--strict'], pkg.dir)));
   problems.push(...(await tool('attw', [file, '--format', 'ascii', '--no-emoji'], pkg.dir)));
   const budgetBytes = tarballBudgets[pkg.manifest.name];
