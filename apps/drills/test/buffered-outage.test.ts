@@ -1,11 +1,11 @@
 import { createHitTracker } from '@hitpool/hits';
 import { createPool } from '@hitpool/pool';
-import { delay, type RedisServer, randomPrefix, startRedisServer } from '@hitpool/testing';
+import { type RedisServer, randomPrefix, startRedisServer } from '@hitpool/testing';
 import { afterAll, beforeAll, expect } from 'vitest';
 import { AckLedger } from '../src/counters.js';
 import { keyNames, readHits } from '../src/data.js';
 import { drill } from '../src/runner.js';
-import { CALLERS, DRILL_POOL } from './common.js';
+import { CALLERS, DRILL_POOL, killAndRestart } from './common.js';
 
 const cases = [
   {
@@ -80,13 +80,7 @@ for (const { name, keys: keyCount, buffer } of cases) {
       };
     },
     tailMs: 1_500,
-    async scenario({ mark }) {
-      await server.kill();
-      mark('kill');
-      await delay(3_000);
-      await server.start();
-      mark('server back');
-    },
+    scenario: (context) => killAndRestart(server, 3_000, context),
     recoverFrom: 'server back',
     async measure({ tracker, counted, acknowledged, peaks, heapBefore, stopSampling }) {
       stopSampling();

@@ -1,11 +1,13 @@
 import { createHitTracker, type HitTracker } from '@hitpool/hits';
 import type { RedisPool } from '@hitpool/pool';
+import { delay, type RedisServer, randomPrefix, waitFor } from '@hitpool/testing';
 import type { Cluster, Redis } from 'ioredis';
 import { expect } from 'vitest';
 import type { LedgerComparison } from '../src/counters.js';
-import { readHits, readIntegers } from '../src/data.js';
+import { type DataClient, keyNames, readHits, readIntegers, seedKeys } from '../src/data.js';
 import { type DrillLoad, recovery } from '../src/drill-load.js';
 import type { DrillSubject } from '../src/runner.js';
+import type { ScenarioContext } from '../src/timeline.js';
 import { createWorkload, type Workload } from '../src/workload.js';
 
 /**
@@ -40,6 +42,18 @@ export function expectBothServeAgainWithin(load: DrillLoad, mark: string, limitM
   expect(byLabel.tx, `leases after "${mark}"`).toBeLessThanOrEqual(limitMs);
 }
 
+/**
+ * The outage stayed within the pool's timeouts: every call settled within `acquireTimeoutMs +
+ * commandTimeoutMs` of {@link DRILL_POOL} (and the tolerance), and both kinds of callers served
+ * again within 1 s of `mark`.
+ */
+export function expectBoundedOutage(load: DrillLoad, mark: string): void {
+  expect(load.maxLatencyMs).toBeLessThanOrEqual(
+    DRILL_POOL.acquireTimeoutMs + DRILL_POOL.commandTimeoutMs + TIMEOUT_TOLERANCE_MS,
+  );
+  expectBothServeAgainWithin(load, mark, 1_000);
+}
+
 /** Milliseconds from `mark` to the first success of the callers labelled `label`; undefined = never. */
 export function firstSuccessAfter(
   load: DrillLoad,
@@ -54,6 +68,56 @@ export function failuresOf(load: DrillLoad, label: string): Record<string, numbe
   return Object.fromEntries(
     Object.entries(load.failures.counts).filter(([code]) => code.startsWith(`${label}:`)),
   );
+}
+
+/** The standard drill's keys, from {@link seedDrillKeys}. */
+export interface DrillKeys {
+  /** Tracked keys, each holding its known value. */
+  keys: string[];
+  /** The key transaction caller `caller` increments (one each, so WATCH never conflicts). */
+  transactionKey(caller: number): string;
+}
+
+/** 50 keys under a fresh prefix made from `label`, seeded through `admin`. */
+export async function seedDrillKeys(admin: DataClient, label: string): Promise<DrillKeys> {
+  const prefix = randomPrefix(label);
+  const keys = keyNames(prefix, 50);
+  await seedKeys(admin, keys);
+  return { keys, transactionKey: (caller) => `${prefix}tx:${caller}` };
+}
+
+/** The scenario of a crash: kill -9 `server` (mark `kill`), start it again on its port `downMs` later (mark `server back`). */
+export async function killAndRestart(
+  server: RedisServer,
+  downMs: number,
+  { mark }: ScenarioContext,
+): Promise<void> {
+  await server.kill();
+  mark('kill');
+  await delay(downMs);
+  await server.start();
+  mark('server back');
+}
+
+/**
+ * Wait up to 5 s for `count()` (connections left after a fault) to come down to `bound`; the
+ * last count, for the drill to assert.
+ */
+export async function countOnceSettled(
+  what: string,
+  bound: number,
+  count: () => number | Promise<number>,
+): Promise<number> {
+  let last = Number.NaN;
+  await waitFor(
+    what,
+    async () => {
+      last = await count();
+      return last <= bound;
+    },
+    5_000,
+  ).catch(() => {});
+  return last;
 }
 
 /** Options for {@link drillClients}. */

@@ -11,19 +11,17 @@ const MAXCLIENTS = 128;
 const MAX = 20;
 
 let server: RedisServer;
-let admin: Redis;
 
 beforeAll(async () => {
   server = await startRedisServer({ maxclients: MAXCLIENTS });
-  admin = server.connect();
 });
 
 afterAll(async () => {
-  admin?.disconnect();
   await server?.close();
 });
 
-async function serverConnections(): Promise<number> {
+/** Server-side connections, as `admin`'s server counts them (`admin` included). */
+async function serverConnections(admin: Redis): Promise<number> {
   const info = await admin.info('clients');
   return Number(/connected_clients:(\d+)/.exec(info)?.[1] ?? Number.NaN);
 }
@@ -43,7 +41,10 @@ const cases = [
 
 for (const { name, options, failFast } of cases) {
   drill(name, {
-    async setup() {
+    async setup({ defer }) {
+      // Seeds, then samples the server's connections while the storm runs.
+      const admin = server.connect();
+      defer(() => admin.disconnect());
       const prefix = randomPrefix('storm');
       const keys = keyNames(prefix, 100);
       await seedKeys(admin, keys);
@@ -53,17 +54,17 @@ for (const { name, options, failFast } of cases) {
         callers: STORM_CALLERS,
         transactionCallers: STORM_CALLERS / 2,
       });
-      return { ...clients, peaks: { server: 0, poolSize: 0, pending: 0 } };
+      return { ...clients, admin, peaks: { server: 0, poolSize: 0, pending: 0 } };
     },
     warmupMs: 0,
     tailMs: 0,
-    async scenario(_, { pool, peaks }) {
+    async scenario(_, { pool, admin, peaks }) {
       const until = performance.now() + 3_000;
       while (performance.now() < until) {
         const stats = pool.stats();
         peaks.poolSize = Math.max(peaks.poolSize, stats.size);
         peaks.pending = Math.max(peaks.pending, stats.pending);
-        peaks.server = Math.max(peaks.server, await serverConnections());
+        peaks.server = Math.max(peaks.server, await serverConnections(admin));
         await delay(50);
       }
     },

@@ -1,9 +1,8 @@
 import { createPool } from '@hitpool/pool';
-import { type RedisSentinelGroup, randomPrefix, startRedisSentinel } from '@hitpool/testing';
+import { type RedisSentinelGroup, startRedisSentinel } from '@hitpool/testing';
 import { afterAll, beforeAll, expect } from 'vitest';
-import { keyNames, seedKeys } from '../src/data.js';
 import { drill } from '../src/runner.js';
-import { compareCounters, DRILL_POOL, drillClients } from './common.js';
+import { compareCounters, DRILL_POOL, drillClients, seedDrillKeys } from './common.js';
 
 let group: RedisSentinelGroup;
 
@@ -17,10 +16,8 @@ afterAll(async () => {
 
 drill('2 Sentinel failover: kill -9 of the master', {
   async setup() {
-    const prefix = randomPrefix('sentinel');
-    const keys = keyNames(prefix, 50);
     const admin = group.connect();
-    await seedKeys(admin, keys);
+    const { keys, transactionKey } = await seedDrillKeys(admin, 'sentinel');
     // The seed must be on the replica before the master dies.
     expect(await admin.call('WAIT', '1', '5000')).toBe(1);
     admin.disconnect();
@@ -29,7 +26,7 @@ drill('2 Sentinel failover: kill -9 of the master', {
       ...DRILL_POOL,
     });
     return {
-      ...drillClients(pool, keys, (caller) => `${prefix}tx:${caller}`),
+      ...drillClients(pool, keys, transactionKey),
       keys,
       oldMaster: await group.currentMaster(),
       newMasterPort: 0,

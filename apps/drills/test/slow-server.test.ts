@@ -1,9 +1,13 @@
 import { createPool } from '@hitpool/pool';
-import { delay, type RedisServer, randomPrefix, startRedisServer } from '@hitpool/testing';
+import { delay, type RedisServer, startRedisServer } from '@hitpool/testing';
 import { afterAll, beforeAll, expect } from 'vitest';
-import { keyNames, seedKeys } from '../src/data.js';
 import { drill } from '../src/runner.js';
-import { drillClients, expectBothServeAgainWithin, TIMEOUT_TOLERANCE_MS } from './common.js';
+import {
+  drillClients,
+  expectBothServeAgainWithin,
+  seedDrillKeys,
+  TIMEOUT_TOLERANCE_MS,
+} from './common.js';
 
 /** Few leases and short timeouts, so waiters time out while the server is stuck. */
 const SLOW_POOL = {
@@ -41,13 +45,10 @@ const cases = [
 for (const { name, stall } of cases) {
   drill(name, {
     async setup() {
-      const prefix = randomPrefix('slow');
-      const keys = keyNames(prefix, 50);
       const admin = server.connect();
-      await seedKeys(admin, keys);
+      const { keys, transactionKey } = await seedDrillKeys(admin, 'slow');
       admin.disconnect();
-      const pool = createPool({ url: server.url, ...SLOW_POOL });
-      return drillClients(pool, keys, (caller) => `${prefix}tx:${caller}`);
+      return drillClients(createPool({ url: server.url, ...SLOW_POOL }), keys, transactionKey);
     },
     async scenario({ mark }) {
       mark('stall');
