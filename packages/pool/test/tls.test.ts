@@ -36,43 +36,37 @@ describe('TLS (rediss://)', () => {
   let rootCa: string;
   let expiredAt: number;
   beforeAll(async () => {
-    // A throwaway self-signed certificate for localhost; it is its own CA.
     dir = mkdtempSync(join(tmpdir(), 'hitpool-pool-tls-'));
     const file = (name: string) => join(dir, name);
-    await openssl(
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-days',
-      '1',
-      '-subj',
+    // A certificate that is its own CA, valid for a day.
+    const selfSigned = (subject: string, keyFile: string, certFile: string, ...extra: string[]) =>
+      openssl(
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-days',
+        '1',
+        '-subj',
+        subject,
+        ...extra,
+        '-keyout',
+        file(keyFile),
+        '-out',
+        file(certFile),
+      );
+    // A throwaway certificate for localhost.
+    await selfSigned(
       '/CN=localhost',
+      'key.pem',
+      'cert.pem',
       '-addext',
       'subjectAltName=DNS:localhost,IP:127.0.0.1',
-      '-keyout',
-      file('key.pem'),
-      '-out',
-      file('cert.pem'),
     );
     ca = readFileSync(file('cert.pem'), 'utf8');
     // A root CA and a leaf it signed that is valid for no time at all; the server sends both.
-    await openssl(
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-days',
-      '1',
-      '-subj',
-      '/CN=hitpool test root',
-      '-keyout',
-      file('root.key'),
-      '-out',
-      file('root.pem'),
-    );
+    await selfSigned('/CN=hitpool test root', 'root.key', 'root.pem');
     await openssl(
       'req',
       '-newkey',
