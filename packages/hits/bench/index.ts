@@ -18,16 +18,15 @@ import {
   contenderTable,
   distinctKeys,
   environmentLine,
+  finishBench,
   type Goal,
   goal,
-  goalLine,
   hotKey,
   interleave,
   type KeySource,
   type PeerColumn,
   presetValues,
   serverSnapshot,
-  writeJson,
   zipfKeys,
 } from '@hitpool/workload';
 import { Redis } from 'ioredis';
@@ -218,18 +217,13 @@ console.log('# @hitpool/hits benchmark\n');
 const sections = await standalone();
 sections.push(await cluster());
 const reached = goals(sections);
-console.log('## Goals\n');
-for (const g of reached) console.log(goalLine(g));
-if (settings.jsonPath) {
-  writeJson(settings.jsonPath, {
-    bench: '@hitpool/hits',
-    environment,
-    callers: CALLERS,
-    settings,
-    keyCount: KEY_COUNT,
-    valueBytes: VALUE_BYTES,
-    sections,
-    goals: reached,
-  });
-  process.stderr.write(`wrote ${settings.jsonPath}\n`);
-}
+finishBench(reached, settings.jsonPath, {
+  bench: '@hitpool/hits',
+  environment,
+  callers: CALLERS,
+  settings,
+  keyCount: KEY_COUNT,
+  valueBytes: VALUE_BYTES,
+  sections,
+  goals: reached,
+});

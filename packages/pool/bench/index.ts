@@ -10,11 +10,10 @@ import {
   classicTable,
   contenderTable,
   environmentLine,
+  finishBench,
   formatNumber as fmt,
   goal,
-  goalLine,
   leaseOverheadTable,
-  writeJson,
 } from '@hitpool/workload';
 import {
   type ClassicResult,
@@ -144,23 +143,17 @@ try {
       0.95,
     ),
   ];
-  console.log('\n## Goals\n');
-  for (const g of goals) console.log(goalLine(g));
-
-  if (settings.jsonPath) {
-    writeJson(settings.jsonPath, {
-      bench: '@hitpool/pool',
-      environment,
-      settings,
-      callers: CALLERS,
-      valueBytes: VALUE_BYTES,
-      leaseOverhead: { ...leaseSetup, contenders: leaseOverhead },
-      realistic,
-      classic,
-      goals,
-    });
-    process.stderr.write(`wrote ${settings.jsonPath}\n`);
-  }
+  finishBench(goals, settings.jsonPath, {
+    bench: '@hitpool/pool',
+    environment,
+    settings,
+    callers: CALLERS,
+    valueBytes: VALUE_BYTES,
+    leaseOverhead: { ...leaseSetup, contenders: leaseOverhead },
+    realistic,
+    classic,
+    goals,
+  });
 } finally {
   await admin.quit();
   await server.close();

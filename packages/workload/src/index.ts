@@ -32,6 +32,7 @@ export {
   type ContenderTableOptions,
   callsPerSecondOf,
   contenderTable,
+  finishBench,
   formatNumber,
   type Goal,
   goal,

@@ -143,6 +143,22 @@ export function goalLine(g: Goal): string {
   return g.note === undefined ? line : `${line}; ${g.note}`;
 }
 
+/**
+ * The end of a bench's report: its goals under `## Goals`, then, when `jsonPath` (`BENCH_JSON`)
+ * is set, `result` written there as JSON.
+ */
+export function finishBench(
+  goals: readonly Goal[],
+  jsonPath: string | undefined,
+  result: unknown,
+): void {
+  console.log('\n## Goals\n');
+  for (const g of goals) console.log(goalLine(g));
+  if (jsonPath === undefined) return;
+  writeJson(jsonPath, result);
+  process.stderr.write(`wrote ${jsonPath}\n`);
+}
+
 /** JSON text of `value`, with every `Map` written as an object. */
 export function toJson(value: unknown): string {
   return JSON.stringify(

@@ -174,20 +174,30 @@ function findSection(
   return found;
 }
 
+/** A bench's heading and the table of where and how it ran, with its settings and `note`. */
+function benchHeading(
+  bench: string,
+  run: Run,
+  result: { settings: RecordedSettings; callers: number },
+  note: string,
+): string[] {
+  return [
+    `## ${bench} benchmark`,
+    runTable(run, benchSettingsText(result.settings, result.callers, note)),
+  ];
+}
+
 function hitsText(path: string, result: HitsBenchResult): string {
   const run = benchRun(path, result.bench, result.environment, result.settings);
   const { promiseAll, getOnly, seed, cluster } = HITS_PEERS;
   const standalone = (workload: RecordedSection['workload']) =>
     findSection(result.sections, path, workload);
   return [
-    '## @hitpool/hits benchmark',
-    runTable(
+    ...benchHeading(
+      '@hitpool/hits',
       run,
-      benchSettingsText(
-        result.settings,
-        result.callers,
-        `${formatNumber(result.keyCount)} keys; ${result.valueBytes}-byte values; peers on ioredis with enableAutoPipelining and no commandTimeout; commands/call and server CPU over all rounds of a contender`,
-      ),
+      result,
+      `${formatNumber(result.keyCount)} keys; ${result.valueBytes}-byte values; peers on ioredis with enableAutoPipelining and no commandTimeout; commands/call and server CPU over all rounds of a contender`,
     ),
     sectionText('hits-distinct', standalone('distinct'), [promiseAll, getOnly], run),
     sectionText('hits-zipf', standalone('zipf'), [promiseAll, getOnly], run),
@@ -211,14 +221,11 @@ function poolText(path: string, result: PoolBenchResult): string {
   const realistic = (workload: RecordedSection['workload']) =>
     findSection(result.realistic, path, workload);
   return [
-    '## @hitpool/pool benchmark',
-    runTable(
+    ...benchHeading(
+      '@hitpool/pool',
       run,
-      benchSettingsText(
-        result.settings,
-        result.callers,
-        `GET of ${result.valueBytes}-byte values in the pool.client sections; commands/call and server CPU over all rounds of a contender`,
-      ),
+      result,
+      `GET of ${result.valueBytes}-byte values in the pool.client sections; commands/call and server CPU over all rounds of a contender`,
     ),
     '### `pool-lease-overhead`',
     markedBlock(
