@@ -1,6 +1,8 @@
 import { Cluster, Redis } from 'ioredis';
 import { isAuthFailure, tlsFailureReason } from './errors.js';
+import type { Health } from './health.js';
 import type { ResolvedPoolOptions } from './options.js';
+import { Admission } from './transport/admission.js';
 import { assertContract } from './transport/ioredis-internals.js';
 import { guardSharedCluster } from './transport/shared-cluster.js';
 import {
@@ -29,6 +31,8 @@ export interface SharedClient {
   readonly client: RedisConnection;
   /** QUIT (or disconnect after `timeoutMs`) and never reconnect. */
   close(timeoutMs: number): Promise<void>;
+  /** Redis is reachable again: reconnect now if the client stopped while it was down. */
+  resume(): void;
 }
 
 /**
@@ -43,19 +47,32 @@ export interface SharedClient {
  * - Wrong credentials, and a TLS certificate that fails verification, stop the reconnect loop
  *   (no hammering the server with bad passwords or handshakes); the next command starts a
  *   single new attempt, so fixed credentials (or certificates) recover by themselves.
+ * - With `failFast`, commands are refused unsent while `health` says Redis is down (per node on
+ *   a Cluster), and a standalone client stops reconnecting meanwhile: the pool's probe is the
+ *   one attempt at a time; `resume()` reconnects once Redis answers.
+ * - At most `maxPendingCommands` commands are held unanswered (per node on a Cluster).
  */
 export function createSharedClient(
   options: ResolvedPoolOptions,
   onError: (error: Error) => void,
+  health: Health,
 ): SharedClient {
   let refused = false;
+  let stopped = false;
   let closed = false;
-  const retryStrategy = (attempt: number): number | null =>
-    refused ? null : reconnectDelay(attempt);
-  // A client that stopped after a refusal (credentials, certificate; status "end") tries once
-  // more on the next command instead of failing with "Connection is closed" forever.
-  const retryAfterRefusal = (): void => {
-    if (refused && !closed && client.status === 'end') {
+  const retryStrategy = (attempt: number): number | null => {
+    if (refused || health.breaker?.open === true) {
+      stopped = true;
+      return null;
+    }
+    return reconnectDelay(attempt);
+  };
+  // A client that stopped (after a refusal of credentials or certificate, or while Redis was
+  // down; status "end") tries again on the next command (or `resume()`) instead of failing
+  // with "Connection is closed" forever.
+  const restart = (): void => {
+    if (stopped && !closed && client.status === 'end') {
+      stopped = false;
       refused = false;
       client.connect().catch(() => {});
     }
@@ -75,7 +92,10 @@ export function createSharedClient(
         autoResendUnfulfilledCommands: false,
       },
     });
-    guardSharedCluster(client, options.commandTimeoutMs, retryAfterRefusal);
+    guardSharedCluster(client, options.commandTimeoutMs, restart, {
+      admission: new Admission(undefined, options.maxPendingCommands),
+      node: (node) => health.clusterNode(node),
+    });
   } else {
     client = new Redis({
       retryStrategy,
@@ -90,13 +110,21 @@ export function createSharedClient(
       maxRetriesPerRequest: 1,
       autoResendUnfulfilledCommands: false,
     });
-    guardSharedConnection(client, options.commandTimeoutMs, retryAfterRefusal);
+    guardSharedConnection(
+      client,
+      options.commandTimeoutMs,
+      restart,
+      health.sharedConnection(client),
+    );
     if (options.redis.sentinels) retireFailoverDetectorOnClose(client);
   }
   assertContract(client);
   client.on('error', (error: Error) => {
     // Wrong credentials and a certificate that fails verification do not fix themselves.
-    if (isAuthFailure(error) || tlsFailureReason(error) !== undefined) refused = true;
+    if (isAuthFailure(error) || tlsFailureReason(error) !== undefined) {
+      refused = true;
+      stopped = true;
+    }
     onError(error);
   });
   client.on('ready', () => {
@@ -104,6 +132,7 @@ export function createSharedClient(
   });
   return {
     client,
+    resume: restart,
     async close(timeoutMs) {
       closed = true;
       if (client.status === 'end') return;

@@ -13,6 +13,8 @@ const channels = {
   timeout: channel(`${CHANNEL_PREFIX}timeout`),
   leak: channel(`${CHANNEL_PREFIX}leak`),
   reclaim: channel(`${CHANNEL_PREFIX}reclaim`),
+  down: channel(`${CHANNEL_PREFIX}down`),
+  up: channel(`${CHANNEL_PREFIX}up`),
   error: channel(`${CHANNEL_PREFIX}error`),
 } as const;
 

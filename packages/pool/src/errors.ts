@@ -11,6 +11,7 @@ export type PoolErrorCode =
   | 'POOL_LEASE_RELEASED'
   | 'POOL_LEASE_RECLAIMED'
   | 'POOL_CONNECTION_LOST'
+  | 'POOL_UNAVAILABLE'
   | 'POOL_UNSUPPORTED_CLIENT';
 
 /** Base class of every pool error; match on `code`, not on the message. */
@@ -32,7 +33,11 @@ export class PoolTimeoutError extends PoolError {
   }
 }
 
-/** `maxWaiting` acquires were already waiting; this one was refused at once. */
+/**
+ * Refused at once because a bound was reached: `maxWaiting` acquires already waiting, or
+ * `maxPendingCommands` commands already held unanswered by the shared `client` (or queued by a
+ * hit tracker). Nothing was sent.
+ */
 export class PoolQueueFullError extends PoolError {
   override readonly name: string = 'PoolQueueFullError';
   constructor(message: string) {
@@ -139,6 +144,25 @@ export class PoolConnectionLostError extends PoolError {
 }
 
 /**
+ * Redis is known to be unreachable (the pool's circuit breaker is open: `failFast`), so the call
+ * was refused at once instead of waiting for a timeout. **Nothing was sent to Redis**: retrying
+ * later is always safe. `cause` is the last connection error; `retryInMs` says when the pool next
+ * probes Redis (until a probe succeeds, every call on `node` fails like this).
+ */
+export class PoolUnavailableError extends PoolError {
+  override readonly name: string = 'PoolUnavailableError';
+  /** What is unreachable: the pool's target, or `host:port` of a Cluster node. */
+  readonly node: string;
+  /** Milliseconds until the next probe (0 while one is running). */
+  readonly retryInMs: number;
+  constructor(message: string, node: string, retryInMs: number, options?: { cause?: unknown }) {
+    super(message, { ...options, code: 'POOL_UNAVAILABLE' });
+    this.node = node;
+    this.retryInMs = retryInMs;
+  }
+}
+
+/**
  * The ioredis client (or the installed ioredis) lacks an internal member the pool's transport
  * relies on: an ioredis version outside the range `@hitpool/pool` declares. `members` names them.
  */
@@ -156,6 +180,16 @@ export class PoolUnsupportedClientError extends PoolError {
 }
 
 const AUTH_FAILURE = /WRONGPASS|NOAUTH|invalid username-password|invalid password/i;
+
+const MAX_CLIENTS = /max number of clients reached/i;
+
+/**
+ * True when Redis refused a connection because it has `maxclients` connections: the server is
+ * up and busy, not unreachable (the pool waits for a connection instead of failing fast).
+ */
+export function isMaxClients(error: unknown): boolean {
+  return error instanceof Error && MAX_CLIENTS.test(error.message);
+}
 
 /** True when `error` is Redis refusing credentials. */
 export function isAuthFailure(error: unknown): boolean {

@@ -19,6 +19,8 @@ export class PoolEvents {
     timeout: 0,
     leak: 0,
     reclaim: 0,
+    down: 0,
+    up: 0,
     error: 0,
     newListener: 0,
     removeListener: 0,

@@ -11,6 +11,7 @@ export {
   PoolQueueFullError,
   PoolTimeoutError,
   PoolTlsError,
+  PoolUnavailableError,
   PoolUnsupportedClientError,
 } from './errors.js';
 export { DEFAULT_URL, DEFAULTS } from './options.js';
@@ -25,6 +26,7 @@ export type {
   GetPoolOptions,
   PoolEvent,
   PoolEventMap,
+  PoolHealth,
   PooledConnection,
   PoolListener,
   PoolOptions,

@@ -19,6 +19,8 @@ describe('resolveOptions', () => {
       leakReclaimMs: 0,
       connectTimeoutMs: 5_000,
       commandTimeoutMs: 5_000,
+      failFast: true,
+      maxPendingCommands: 10_000,
       target: DEFAULT_URL,
     });
     expect(resolved.redis).toMatchObject({ host: '127.0.0.1', port: 6379, db: 0 });
@@ -84,6 +86,15 @@ describe('resolveOptions', () => {
       'leakReclaimMs',
       /got 100; must be 0 \(off\) or an integer >= leakDetectionMs \(500\) ms/,
     ],
+    [{ failFast: 'yes' as unknown as boolean }, 'failFast', /got yes; must be true or false/],
+    [{ failFast: 0 as unknown as boolean }, 'failFast', /must be true or false/],
+    [{ maxPendingCommands: 0 }, 'maxPendingCommands', /got 0; must be a positive finite integer$/],
+    [{ maxPendingCommands: 2.5 }, 'maxPendingCommands', /positive finite integer/],
+    [
+      { maxPendingCommands: Number.POSITIVE_INFINITY },
+      'maxPendingCommands',
+      /got Infinity; must be a positive finite integer/,
+    ],
     [{ maxLifetimeMs: 100, lifetimeJitterMs: 100 }, 'lifetimeJitterMs', /< maxLifetimeMs/],
     [{ url: 'http://localhost:6379' }, 'url', /scheme "http" is not supported; use redis:\/\//],
     [{ url: 'not a url' }, 'url', /not a URL/],
@@ -110,6 +121,13 @@ describe('resolveOptions', () => {
       leakReclaimMs: 1_000,
     });
     expect(resolveOptions({ leakDetectionMs: 1_000 }, {}).leakReclaimMs).toBe(0);
+  });
+
+  it('takes failFast: false and a maxPendingCommands of its own', () => {
+    expect(resolveOptions({ failFast: false, maxPendingCommands: 50 }, {})).toMatchObject({
+      failFast: false,
+      maxPendingCommands: 50,
+    });
   });
 
   it('throws at construction, without echoing a password from a bad URL', () => {

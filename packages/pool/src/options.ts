@@ -20,6 +20,7 @@ export const DEFAULTS: {
   readonly leakReclaimMs: 0;
   readonly connectTimeoutMs: 5000;
   readonly commandTimeoutMs: 5000;
+  readonly maxPendingCommands: 10000;
 } = {
   min: 0,
   max: 10,
@@ -33,7 +34,13 @@ export const DEFAULTS: {
   leakReclaimMs: 0,
   connectTimeoutMs: 5_000,
   commandTimeoutMs: 5_000,
+  // A local Redis answers about 100,000 commands a second, so a healthy client drains 10,000
+  // in about 0.1 s and never comes near the bound; a hung server's backlog stays at a few MB.
+  maxPendingCommands: 10_000,
 } as const;
+
+/** Default of `failFast`: refuse calls at once while Redis is known to be down. */
+export const DEFAULT_FAIL_FAST = true;
 
 /** Options after validation, with defaults filled in and the connection settings merged. */
 export interface ResolvedPoolOptions {
@@ -50,6 +57,8 @@ export interface ResolvedPoolOptions {
   leakReclaimMs: number;
   connectTimeoutMs: number;
   commandTimeoutMs: number;
+  failFast: boolean;
+  maxPendingCommands: number;
   /** ioredis options every connection starts from (URL + `redis`). */
   redis: RedisClientOptions;
   cluster: ClusterConfig | undefined;
@@ -64,6 +73,7 @@ const KNOWN = new Set<string>([
   'redis',
   'cluster',
   'lifetimeJitterMs',
+  'failFast',
   ...Object.keys(DEFAULTS),
 ]);
 
@@ -136,6 +146,11 @@ export function resolveOptions(
     );
   }
 
+  const failFast = options.failFast ?? DEFAULT_FAIL_FAST;
+  if (typeof failFast !== 'boolean') {
+    throw new PoolConfigError('failFast', `got ${String(failFast)}; must be true or false`);
+  }
+
   const rawUrl = options.url ?? env.REDIS_URL ?? DEFAULT_URL;
   if (typeof rawUrl !== 'string') throw new PoolConfigError('url', 'must be a string');
   const url = parseRedisUrl(rawUrl);
@@ -188,6 +203,11 @@ export function resolveOptions(
     leakReclaimMs,
     connectTimeoutMs,
     commandTimeoutMs: duration(options, 'commandTimeoutMs', DEFAULTS.commandTimeoutMs, {
+      positive: true,
+    }),
+    failFast,
+    maxPendingCommands: duration(options, 'maxPendingCommands', DEFAULTS.maxPendingCommands, {
+      integer: true,
       positive: true,
     }),
     redis,

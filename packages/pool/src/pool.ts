@@ -1,4 +1,6 @@
+import { Cluster } from 'ioredis';
 import { ConnectionState } from './bag.js';
+import type { Breaker } from './breaker.js';
 import { createSharedClient, reconnectDelay, type SharedClient } from './client.js';
 import {
   closeConnection,
@@ -19,11 +21,13 @@ import {
   tlsFailureReason,
 } from './errors.js';
 import { PoolEvents } from './events.js';
+import { Health, isUnreachable } from './health.js';
 import { Lane } from './lane.js';
 import { Lease } from './lease.js';
 import { type ResolvedPoolOptions, resolveOptions } from './options.js';
 import { resetConnection } from './reset.js';
 import { type StopWatching, watchSentinels } from './sentinel-watch.js';
+import { probeClusterNode } from './transport/cluster-probe.js';
 import type {
   AcquireOptions,
   CloseOptions,
@@ -54,7 +58,10 @@ export class Pool implements RedisPool {
   /** A lease clock is on (leak detection or reclaim): keep each acquirer's stack. */
   readonly #clocked: boolean;
   readonly #waitTimes = new WaitTimes();
-  readonly #opening = new Set<Promise<unknown>>();
+  /** Connection attempts under way, with when each started (`Date.now()`). */
+  readonly #opening = new Map<Promise<unknown>, number>();
+  /** Circuit breakers (`failFast`): one for the target, or one per Cluster node. */
+  readonly #health: Health;
   #nextId = 1;
   #shared: SharedClient | undefined;
   #closed = false;
@@ -90,13 +97,18 @@ export class Pool implements RedisPool {
     this.#blocking = new Lane(true, 0, this.#options.maxBlocking, onExpired);
     this.#lanes = [this.#ordinary, this.#blocking];
     this.#clocked = this.#options.leakDetectionMs > 0 || this.#options.leakReclaimMs > 0;
+    this.#health = this.#createHealth();
     if (this.#options.min > 0) queueMicrotask(() => this.#grow());
   }
 
   get client(): RedisConnection {
     if (this.#shared === undefined) {
       if (this.#closed) throw new PoolClosedError(this.#closedMessage());
-      this.#shared = createSharedClient(this.#options, (error) => this.#events.error(error));
+      this.#shared = createSharedClient(
+        this.#options,
+        (error) => this.#events.error(error),
+        this.#health,
+      );
     }
     return this.#shared.client;
   }
@@ -105,6 +117,13 @@ export class Pool implements RedisPool {
     if (this.#closed) {
       this.#rejected++;
       return Promise.reject(new PoolClosedError(this.#closedMessage()));
+    }
+    // Fail fast while Redis is known to be down (one field read when it is up). On a Cluster
+    // leases span every node, so one node down refuses only the `client` calls of its slots.
+    const breaker = this.#health.breaker;
+    if (breaker?.open === true) {
+      this.#rejected++;
+      return Promise.reject(breaker.unavailable());
     }
     const signal = options?.signal;
     if (signal?.aborted) return Promise.reject(signal.reason);
@@ -178,6 +197,7 @@ export class Pool implements RedisPool {
   }
 
   stats(): PoolStats {
+    const nodes = this.#health.nodes();
     const ordinary = this.#ordinary;
     const blocking = this.#blocking;
     return {
@@ -207,6 +227,9 @@ export class Pool implements RedisPool {
       waitMs: this.#waitTimes.summary(),
       lastError: this.#lastError === undefined ? undefined : this.#events.message(this.#lastError),
       closed: this.#closed,
+      health: this.#health.state,
+      ...(nodes === undefined ? {} : { nodes }),
+      unavailable: this.#health.refused,
     };
   }
 
@@ -439,6 +462,8 @@ export class Pool implements RedisPool {
    * Called on every acquire that waits: a lane at its bound costs one compare.
    */
   #growLane(lane: Lane): boolean {
+    // While Redis is down the breaker's probe is the one attempt at a time.
+    if (this.#health.breaker?.open === true) return false;
     const { bag, waiters } = lane;
     while (bag.size < lane.max) {
       if (this.#failures > 0 && this.#opening.size > 0) return false;
@@ -467,6 +492,7 @@ export class Pool implements RedisPool {
         this.#opening.delete(opening);
         this.#failures = 0;
         this.#lastError = undefined;
+        this.#health.breaker?.success();
         lane.bag.add(connection);
         this.#created++;
         const durationMs = performance.now() - started;
@@ -484,6 +510,7 @@ export class Pool implements RedisPool {
         this.#lastError = error;
         this.#events.error(error);
         if (this.#closed) return this.#resolveDrain();
+        if (isUnreachable(error)) this.#health.breaker?.failure(error);
         const fatal = this.#fatal(error);
         if (fatal !== undefined) {
           // Retrying wrong credentials or a bad certificate only hammers the server: fail
@@ -502,7 +529,7 @@ export class Pool implements RedisPool {
         this.#retryTimer.unref();
       },
     );
-    this.#opening.add(opening);
+    this.#opening.set(opening, Date.now());
   }
 
   /** The error for a connect failure that retrying cannot fix; undefined for the others. */
@@ -606,6 +633,100 @@ export class Pool implements RedisPool {
     waiter.fail(error);
   }
 
+  // ---- health (failFast) -------------------------------------------------------------------
+
+  #createHealth(): Health {
+    const options = this.#options;
+    return new Health(
+      {
+        failFast: options.failFast,
+        maxPendingCommands: options.maxPendingCommands,
+        target: options.target,
+        redact: (error) => this.#events.redact(error),
+        changed: (breaker, health) => this.#healthChanged(breaker, health),
+        connectTimeoutMs: options.connectTimeoutMs,
+        probe: (timeoutMs) => this.#probe(timeoutMs),
+        laneAttemptAge: () => {
+          let oldest = -1;
+          const now = Date.now();
+          for (const startedAt of this.#opening.values())
+            oldest = Math.max(oldest, now - startedAt);
+          return oldest;
+        },
+        probeNode: (address, timeoutMs) => this.#probeNode(address, timeoutMs),
+      },
+      options.cluster !== undefined,
+    );
+  }
+
+  #healthChanged(breaker: Breaker, health: 'up' | 'down'): void {
+    if (health === 'down') {
+      if (breaker.open && breaker === this.#health.breaker) {
+        // Waiting acquires would only time out: they fail now, like the calls after them.
+        for (const lane of this.#lanes) lane.waiters.failAll(breaker.unavailable());
+      }
+      const error = breaker.lastError;
+      this.#events.emit('down', {
+        pool: this.name,
+        node: breaker.node,
+        error: error === undefined ? undefined : this.#events.redact(error),
+        retryInMs: breaker.open ? Math.max(0, breaker.nextProbeAt - Date.now()) : 0,
+      });
+      return;
+    }
+    this.#events.emit('up', {
+      pool: this.name,
+      node: breaker.node,
+      downMs: Date.now() - breaker.downSince,
+    });
+    // Serve again at once: the shared client reconnects, the lanes refill their waiters and `min`.
+    this.#shared?.resume();
+    this.#grow();
+  }
+
+  /** One attempt to reach the target while it is down: a connection of its own, then closed. */
+  async #probe(timeoutMs: number): Promise<void> {
+    if (this.#closed) throw new PoolClosedError(this.#closedMessage());
+    const options = this.#options;
+    const connection = await openConnection(
+      {
+        ...options,
+        connectTimeoutMs: timeoutMs,
+        redis: { ...options.redis, connectTimeout: timeoutMs },
+      },
+      0,
+      this.#generation,
+      false,
+      () => {},
+    ).catch((error: Error) => {
+      this.#lastError = error;
+      this.#events.error(error);
+      throw error;
+    });
+    await closeConnection(connection);
+  }
+
+  async #probeNode(address: string, timeoutMs: number): Promise<void> {
+    const cluster = this.#shared?.client;
+    if (this.#closed || cluster === undefined || !(cluster instanceof Cluster)) return;
+    const {
+      host: _h,
+      port: _p,
+      db: _db,
+      sentinels: _s,
+      name: _n,
+      ...perNode
+    } = this.#options.redis;
+    const found = await probeClusterNode(
+      cluster,
+      address,
+      { ...perNode, ...this.#options.cluster?.options?.redisOptions },
+      timeoutMs,
+    );
+    // A node that serves no slot any more (its replica took over) is no longer a concern.
+    if (found === 'left') queueMicrotask(() => this.#health.forget(address));
+  }
+
   // ---- closing -----------------------------------------------------------------------------
 
   async #shutdown(timeoutMs: number): Promise<void> {
@@ -641,7 +762,8 @@ export class Pool implements RedisPool {
         closing.push(this.#destroy(connection, 'closed'));
       }
     }
-    await Promise.allSettled(this.#opening);
+    this.#health.close();
+    await Promise.allSettled(this.#opening.keys());
     if (this.#shared !== undefined) closing.push(this.#shared.close(timeoutMs));
     if (this.#stopWatching !== undefined) closing.push(this.#stopWatching());
     await Promise.all(closing);

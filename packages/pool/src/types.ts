@@ -76,6 +76,25 @@ export interface PoolOptions {
    * on top). Default 5000 ms.
    */
   commandTimeoutMs?: number;
+  /**
+   * Fail fast while Redis is down (a circuit breaker per server, per node on a Cluster): once
+   * the pool has seen that Redis cannot be reached (2 failures in a row: failed connects,
+   * command timeouts of `client`, or a connection left unanswered 0.5 s after a first failure),
+   * `acquire`, `use` and `client` commands reject at once with `PoolUnavailableError` (nothing
+   * sent) until a probe (one at a time, every 50–300 ms) reaches Redis again. `false` keeps
+   * waiting up to `acquireTimeoutMs` / `commandTimeoutMs` while Redis is down (health is still
+   * reported). Default true.
+   */
+  failFast?: boolean;
+  /**
+   * Most commands the shared `client` holds unanswered (waiting for a connection, or written
+   * and waiting for their reply); one more rejects at once with `PoolQueueFullError`, unsent.
+   * A batch of `@hitpool/hits` counts as the callers it carries. On a Cluster the bound applies
+   * per node connection (and to the commands waiting while the Cluster discovers its slots),
+   * so a dead node's backlog never refuses the callers of the others. A positive integer.
+   * Default 10000 (commands).
+   */
+  maxPendingCommands?: number;
 }
 
 /** Options of {@link getPool}: pool options plus a registry name. */
@@ -137,6 +156,12 @@ export interface BlockingLaneStats {
 }
 
 /**
+ * Whether the pool can reach Redis (see `failFast`): `up`; `down` (known unreachable: calls
+ * fail at once, a probe is scheduled); `probing` (down, a probe is checking now).
+ */
+export type PoolHealth = 'up' | 'down' | 'probing';
+
+/**
  * A snapshot of the pool. `size`, `idle`, `borrowed` and `pending` are the ordinary lane's
  * (bounded by `max`); `blocking` is the blocking lane's. Counters are totals since creation,
  * over both lanes.
@@ -182,6 +207,15 @@ export interface PoolStats {
   lastError: string | undefined;
   /** `close()` was called. */
   closed: boolean;
+  /**
+   * Can the pool reach Redis (see `failFast`)? On a Cluster `down` when any node is down,
+   * else `probing` when a node is being probed, else `up`; `nodes` has the per-node view.
+   */
+  health: PoolHealth;
+  /** Cluster only: the health of each node the pool has talked to, by `host:port`. */
+  nodes?: Readonly<Record<string, PoolHealth>>;
+  /** Calls refused at once with `PoolUnavailableError` while Redis was down (acquires and `client` commands). */
+  unavailable: number;
 }
 
 /** Names of the events a pool emits. */
@@ -193,6 +227,8 @@ export type PoolEvent =
   | 'timeout'
   | 'leak'
   | 'reclaim'
+  | 'down'
+  | 'up'
   | 'error';
 
 /** Why a connection was closed. */
@@ -223,6 +259,14 @@ export interface PoolEventMap {
   leak: { pool: string; connectionId: number; heldMs: number; stack: string };
   /** A lease held past `leakReclaimMs` was taken back; `stack` is where it was acquired. */
   reclaim: { pool: string; connectionId: number; heldMs: number; stack: string };
+  /**
+   * Redis became unreachable (the breaker opened; see `failFast`): `node` is the pool's target
+   * or a Cluster node's `host:port`, `error` the last connection error (redacted),
+   * `retryInMs` the time until the first probe (0 without `failFast`, which does not probe).
+   */
+  down: { pool: string; node: string; error: Error | undefined; retryInMs: number };
+  /** Redis answers again after being `down` for `downMs` ms (or the node left the Cluster). */
+  up: { pool: string; node: string; downMs: number };
   /** A connection error (also background `min` fills); on the channel `{ pool, error }`. */
   error: Error;
 }

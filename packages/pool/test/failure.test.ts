@@ -14,9 +14,13 @@ async function timed<T>(work: Promise<T>): Promise<{ ms: number; error: unknown;
 }
 
 describe('under failure', () => {
-  it('acquire fails fast with Redis down: PoolTimeoutError with the last connection error and stats', async () => {
+  it('without failFast, acquire waits acquireTimeoutMs with Redis down: PoolTimeoutError with the last connection error and stats', async () => {
     const port = await freePort();
-    const pool = createPool({ url: `redis://127.0.0.1:${port}`, acquireTimeoutMs: 300 });
+    const pool = createPool({
+      url: `redis://127.0.0.1:${port}`,
+      acquireTimeoutMs: 300,
+      failFast: false,
+    });
     const timeouts: unknown[] = [];
     pool.on('timeout', (event) => timeouts.push(event.error));
     try {
@@ -37,9 +41,14 @@ describe('under failure', () => {
     }
   });
 
-  it('client commands reject within commandTimeoutMs while Redis is down, and both recover when it is back', async () => {
+  it('without failFast, client commands reject within commandTimeoutMs while Redis is down, and both recover when it is back', async () => {
     const server = await startRedisServer();
-    const pool = createPool({ url: server.url, commandTimeoutMs: 300, acquireTimeoutMs: 300 });
+    const pool = createPool({
+      url: server.url,
+      commandTimeoutMs: 300,
+      acquireTimeoutMs: 300,
+      failFast: false,
+    });
     const errors: Error[] = [];
     pool.on('error', (error) => errors.push(error));
     try {

@@ -4,6 +4,7 @@
  * followed by the pool's policy (see `redirects.ts`).
  */
 import { type Cluster, Command, type Redis } from 'ioredis';
+import { CALLERS, type WeightedCommand } from './admission.js';
 import type { Deliver, Reply, TransportCommand } from './executor-types.js';
 import { clusterInternals, commandInternals } from './ioredis-internals.js';
 import { REDIRECT_BACKOFF_MS, redirectOf } from './redirects.js';
@@ -21,6 +22,9 @@ const REFRESH_WAIT_MS = 250;
 function sendRouted(cluster: Cluster, command: TransportCommand): Promise<Reply> {
   const routed = new Command(command.name, command.args.slice(), { replyEncoding: 'utf8' });
   commandInternals(routed).slot = command.slot;
+  if (command.callers !== undefined && command.callers > 1) {
+    (commandInternals(routed) as WeightedCommand)[CALLERS] = command.callers;
+  }
   cluster.sendCommand(routed);
   return (routed.promise as Promise<unknown>).then(
     (value): Reply => [null, value],
@@ -52,7 +56,7 @@ function findNode(cluster: Cluster, nodes: Map<string, Redis>, address: string):
 }
 
 /** Resolves once the Cluster refreshed its slot table (or after {@link REFRESH_WAIT_MS}). */
-function refreshSlots(cluster: Cluster): Promise<void> {
+export function refreshSlots(cluster: Cluster): Promise<void> {
   return new Promise((resolve) => {
     const timer = setTimeout(resolve, REFRESH_WAIT_MS);
     timer.unref();

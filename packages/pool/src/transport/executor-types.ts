@@ -3,6 +3,11 @@ export interface TransportCommand {
   readonly name: string;
   readonly args: ReadonlyArray<string | number>;
   readonly slot: number;
+  /**
+   * The callers whose calls this command carries (a batch): it counts as that many toward the
+   * shared client's `maxPendingCommands`. Default 1.
+   */
+  readonly callers?: number;
 }
 
 /** The outcome of one {@link TransportCommand}. */
@@ -29,4 +34,9 @@ export interface Executor {
    * False while it reconnects: commands sent now would wait in ioredis's offline queue.
    */
   ready(): boolean;
+  /**
+   * The most commands (callers, for a batch) the client holds unanswered: a pool's
+   * `maxPendingCommands`, or `Infinity` for an ioredis client of one's own. Read per call.
+   */
+  maxPendingCommands(): number;
 }

@@ -1,4 +1,5 @@
 import type { Cluster, Redis } from 'ioredis';
+import { pendingLimit } from './admission.js';
 import { sendToCluster } from './cluster-router.js';
 import type { Deliver, Executor, Reply, TransportCommand } from './executor-types.js';
 import { assertContract, isClusterClient, isIoredisClient } from './ioredis-internals.js';
@@ -63,5 +64,6 @@ export function createExecutor(current: () => Redis | Cluster): Executor {
       const { status } = current();
       return status === 'ready' || status === 'wait';
     },
+    maxPendingCommands: () => pendingLimit(current()),
   };
 }

@@ -5,5 +5,6 @@
  *
  * @packageDocumentation
  */
+export { backlogFull } from './admission.js';
 export { type ClientHolder, clientSource, createExecutor } from './executor.js';
 export type { Deliver, Executor, Reply, TransportCommand } from './executor-types.js';

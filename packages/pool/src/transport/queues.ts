@@ -1,5 +1,6 @@
+import type { Redis } from 'ioredis';
 import { expire, isPastDeadline } from './deadlines.js';
-import type { CommandDeque, CommandInternals } from './ioredis-internals.js';
+import { type CommandDeque, type CommandInternals, redisInternals } from './ioredis-internals.js';
 
 /**
  * Commands waiting for a connection (an offline queue), oldest first: reject those past their
@@ -34,4 +35,16 @@ export function firstExpiredWritten(
     if (!command.isSettled && isPastDeadline(command, at)) return command;
   }
   return undefined;
+}
+
+/**
+ * Reject every command of `redis` still waiting for a connection (its offline queue) with
+ * `error()`: none of them was written. For when Redis is known to be down.
+ */
+export function refuseWaiting(redis: Redis, error: () => Error): void {
+  const queue = redisInternals(redis).offlineQueue;
+  while (queue.length > 0) {
+    const command = queue.shift()?.command;
+    if (command !== undefined && !command.isSettled) command.reject(error());
+  }
 }

@@ -6,8 +6,15 @@
 import type { Socket } from 'node:net';
 import type { Redis } from 'ioredis';
 import { PoolConnectionLostError } from '../errors.js';
-import { refuseLate } from './command.js';
-import { type DeadlineWatch, expire, isCommandTimeout, sweeper } from './deadlines.js';
+import { type ConnectionHealth, setPendingLimit } from './admission.js';
+import { refuseLate, skipSettled } from './command.js';
+import {
+  COMMAND_TIMED_OUT,
+  type DeadlineWatch,
+  expire,
+  isCommandTimeout,
+  sweeper,
+} from './deadlines.js';
 import { type RedisInternals, redisInternals } from './ioredis-internals.js';
 import { observeFirstPass, observerSlot } from './observer.js';
 import { expireWaiting, firstExpiredWritten } from './queues.js';
@@ -16,10 +23,15 @@ import { expireWaiting, firstExpiredWritten } from './queues.js';
 const HEAD_SCAN = 8;
 
 /** Sweep one shared connection: reports whether it still has commands outstanding. */
-function sweepConnection(target: RedisInternals, at: number): boolean {
+function sweepConnection(
+  target: RedisInternals,
+  at: number,
+  health: ConnectionHealth | undefined,
+): boolean {
   const late = firstExpiredWritten(target.commandQueue, at, HEAD_SCAN);
   if (late !== undefined) {
     expire(late);
+    if (target.status === 'ready') health?.timedOut(new Error(COMMAND_TIMED_OUT));
     // Its reply (or, on a broken network, a reply that never comes) is still in the stream:
     // every later reply would be matched to the wrong command. A handshake command that timed
     // out is ioredis's own to recover from (see below).
@@ -43,16 +55,24 @@ function sweepConnection(target: RedisInternals, at: number): boolean {
  *   its per-call pipeline, promise and callback;
  * - an attached command observer (`observer.ts`) hears of each command once, when it settles.
  *
+ * - with `health`, a command is refused unsent while the endpoint is down or
+ *   `maxPendingCommands` are held (see `admission.ts`), and timeouts are reported to it.
+ *
  * `beforeSend` runs before each command is handed to ioredis.
  */
 export function guardSharedConnection(
   redis: Redis,
   commandTimeoutMs: number,
   beforeSend?: () => void,
+  health?: ConnectionHealth,
 ): void {
   const target = redisInternals(redis);
   const send = target.sendCommand;
-  const watch: DeadlineWatch = { watched: false, sweep: (at) => sweepConnection(target, at) };
+  if (health !== undefined) setPendingLimit(redis, health.admission.maxPending);
+  const watch: DeadlineWatch = {
+    watched: false,
+    sweep: (at) => sweepConnection(target, at, health),
+  };
   const observed = observerSlot(redis);
   let corked: Socket | undefined;
   const uncork = (): void => {
@@ -69,6 +89,16 @@ export function guardSharedConnection(
     }
     const refused = refuseLate(command, stream, commandTimeoutMs);
     if (refused !== undefined) return refused;
+    if (health !== undefined) {
+      const refusal = health.admission.refuse(
+        command,
+        target.commandQueue.length + target.offlineQueue.length,
+      );
+      if (refusal !== undefined) {
+        command.reject(refusal);
+        return skipSettled(command, stream);
+      }
+    }
     if (!watch.watched) sweeper.watch(watch);
     beforeSend?.();
     if (corked === undefined && target.status === 'ready') {
@@ -89,6 +119,7 @@ export function guardSharedConnection(
   const recover = target.recoverFromFatalError;
   target.recoverFromFatalError = function (this: unknown, commandError, error, options) {
     if (!isCommandTimeout(error)) return recover.call(this, commandError, error, options);
+    health?.timedOut(error as Error);
     target.retryAttempts = 0;
     return recover.call(this, commandError, error, { ...options, offlineQueue: false });
   };

@@ -1,6 +1,7 @@
 import { Command, type Redis } from 'ioredis';
+import { CALLERS, type WeightedCommand } from './admission.js';
 import type { Reply, TransportCommand } from './executor-types.js';
-import { socketOf } from './ioredis-internals.js';
+import { commandInternals, socketOf } from './ioredis-internals.js';
 
 const toReply = (value: unknown): Reply => [null, value];
 const toError = (error: Error): Reply => [error, null];
@@ -21,6 +22,9 @@ export function sendBatch(redis: Redis, commands: readonly TransportCommand[]): 
           replyEncoding: 'utf8',
           ...(keyPrefix ? { keyPrefix } : {}),
         });
+        if (command.callers !== undefined && command.callers > 1) {
+          (commandInternals(sent) as WeightedCommand)[CALLERS] = command.callers;
+        }
         redis.sendCommand(sent);
         return (sent.promise as Promise<unknown>).then(toReply, toError);
       }),
