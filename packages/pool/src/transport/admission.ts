@@ -13,6 +13,17 @@ export const CALLERS: unique symbol = Symbol('hitpool.callers');
 /** The {@link Admission} that counted a command, so a second pass through it is not counted again. */
 const ADMITTED: unique symbol = Symbol('hitpool.admitted');
 
+/**
+ * Commands ioredis sends itself while a connection is being set up (status `connect`): never
+ * refused, or a full backlog would keep the connection from ever becoming ready.
+ */
+const HANDSHAKE = new Set(['auth', 'hello', 'select', 'client', 'info', 'readonly', 'ping']);
+
+/** True for a command ioredis writes as part of a connection's handshake. */
+export function isHandshake(status: string, command: CommandInternals): boolean {
+  return status === 'connect' && HANDSHAKE.has(command.name.toLowerCase());
+}
+
 /** A command with what admission keeps on it. */
 export interface WeightedCommand extends CommandInternals {
   [CALLERS]?: number;

@@ -6,7 +6,7 @@
 import type { Socket } from 'node:net';
 import type { Redis } from 'ioredis';
 import { PoolConnectionLostError } from '../errors.js';
-import { type ConnectionHealth, setPendingLimit } from './admission.js';
+import { type ConnectionHealth, isHandshake, setPendingLimit } from './admission.js';
 import { refuseLate, skipSettled } from './command.js';
 import {
   COMMAND_TIMED_OUT,
@@ -89,7 +89,7 @@ export function guardSharedConnection(
     }
     const refused = refuseLate(command, stream, commandTimeoutMs);
     if (refused !== undefined) return refused;
-    if (health !== undefined) {
+    if (health !== undefined && !isHandshake(target.status, command)) {
       const refusal = health.admission.refuse(
         command,
         target.commandQueue.length + target.offlineQueue.length,
