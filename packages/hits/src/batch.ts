@@ -273,7 +273,10 @@ export class TurnBatch {
         }
         this.#commandParts.push(chunk);
         this.#commandScripts.push(script);
-        commands.push(command);
+        // The pool's maxPendingCommands counts a batch as the callers it carries.
+        let callers = 0;
+        for (const part of chunk) callers += part.group.ops.length;
+        commands.push(callers > 1 ? { ...command, callers } : command);
       }
     }
     return commands;

@@ -13,6 +13,7 @@ function fakeExecutor(answer: (command: RedisCommand) => Reply) {
     isCluster: false,
     keyPrefix: '',
     ready: () => true,
+    maxPendingCommands: () => Number.POSITIVE_INFINITY,
     async sendEach(commands: readonly RedisCommand[], deliver: Deliver) {
       sent.push([...commands]);
       deliver(

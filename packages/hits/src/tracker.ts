@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { backlogFull } from '@hitpool/pool/transport';
 import { type BatchScripts, type Op, TurnBatch, type TurnContext } from './batch.js';
 import { HitBuffer } from './buffer.js';
 import { type Executor, executorFor, type RedisCommand } from './client.js';
@@ -76,6 +77,8 @@ class Tracker implements HitTracker {
   private readonly settler = new Settler(() => this.schedule());
   private readonly inFlight = new Set<Promise<void>>();
   private closed = false;
+  /** The client's `maxPendingCommands`: the most calls queued for the next batch (read per turn). */
+  private maxPending: number;
   private closing: Promise<void> | undefined;
   private calls = 0;
   private errors = 0;
@@ -90,6 +93,7 @@ class Tracker implements HitTracker {
     private readonly executor: Executor,
     private readonly isCluster: boolean,
   ) {
+    this.maxPending = executor.maxPendingCommands();
     this.leaderboardSlot =
       isCluster && options.leaderboardKey !== undefined ? keySlot(options.leaderboardKey) : -1;
     if (options.buffer) {
@@ -145,6 +149,10 @@ class Tracker implements HitTracker {
     visitor: string | undefined,
   ): Promise<T> {
     this.calls++;
+    // Bounded like the client it sends through: the calls of this turn not sent yet.
+    if (this.queue.length >= this.maxPending) {
+      return Promise.reject(backlogFull('This hit tracker', this.queue.length, this.maxPending));
+    }
     // Buffered: a hit() counts now, without Redis; a get counts once its read succeeded.
     if (this.buffer && kind === 'hit')
       this.buffer.add(key, counterKeys(this.options, this.isCluster, Date.now(), key), visitor);
@@ -172,6 +180,7 @@ class Tracker implements HitTracker {
   private run(): void {
     const ops = this.queue;
     this.queue = [];
+    this.maxPending = this.executor.maxPendingCommands();
     const byKey = new Map<string, Op[]>();
     for (const op of ops) {
       const group = byKey.get(op.key);
