@@ -265,14 +265,22 @@ describe('operations', () => {
     expect(ready.json()).toEqual({ status: 'ready' });
   });
 
-  it('serves Prometheus metrics: pool, hits and HTTP durations', async () => {
+  it('serves Prometheus metrics: pool (OpenTelemetry names), hits and HTTP durations', async () => {
     await request('GET', '/api/items/metered');
     const response = await request('GET', '/metrics');
     expect(response.statusCode).toBe(200);
     expect(response.headers['content-type']).toMatch(/^text\/plain/);
     const text = response.body;
-    expect(text).toMatch(/^hitpool_pool_size \d+$/m);
-    expect(text).toMatch(/^hitpool_pool_connections\{state="idle"\} \d+$/m);
+    expect(text).toMatch(
+      /^db_client_connection_count\{db_client_connection_pool_name="hitpool-demo [^"]+",db_client_connection_state="idle",otel_scope_name="@hitpool\/pool"\} \d+$/m,
+    );
+    expect(text).toMatch(/^db_client_connection_max\{[^}]+\} [1-9]\d*$/m);
+    expect(text).toMatch(/^db_client_connection_pending_requests\{[^}]+\} \d+$/m);
+    expect(text).toMatch(/^# TYPE db_client_connection_timeouts_total counter$/m);
+    // The hit tracker's batch went through pool.client: one operation, timed.
+    expect(text).toMatch(
+      /^db_client_operation_duration_count\{[^}]*db_system_name="redis"[^}]*\} [1-9]\d*$/m,
+    );
     expect(text).toMatch(/^# TYPE hitpool_pool_acquired_total counter$/m);
     expect(text).toMatch(/^hitpool_hits_calls_total [1-9]\d*$/m);
     expect(text).toMatch(

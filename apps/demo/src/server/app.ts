@@ -127,6 +127,7 @@ export function buildApp(
   app.addHook('onClose', async () => {
     // After in-flight requests finished: write every buffered hit, then let go of Redis.
     await tracker.close();
+    await metrics.close();
     await pool.close();
   });
 

@@ -1,18 +1,50 @@
 import type { HitTracker } from '@hitpool/hits';
 import type { RedisPool } from '@hitpool/pool';
+import { instrumentPool } from '@hitpool/pool/otel';
+import { PrometheusExporter, PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
+import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 
-/** The app's Prometheus registry and the one metric it updates itself. */
+/** The app's metrics: what `/metrics` serves, and the one metric it updates itself. */
 export interface AppMetrics {
-  readonly registry: Registry;
+  /** The Content-Type of {@link AppMetrics.render}'s text. */
+  readonly contentType: string;
+  /** Everything in the Prometheus text format: the pool's OpenTelemetry metrics, then the rest. */
+  render(): Promise<string>;
   /** Record one HTTP request. */
   observeRequest(method: string, route: string, statusCode: number, seconds: number): void;
+  /** Stop the pool's instrumentation (before the pool closes). */
+  close(): Promise<void>;
 }
 
 /**
- * Prometheus metrics for one app: pool gauges and counters and hit-tracker
- * counters (read from `stats()` at scrape time, so they cost nothing between
- * scrapes), the HTTP request duration histogram, and Node's default metrics.
+ * The pool's metrics by the OpenTelemetry semantic conventions, through `@hitpool/pool/otel`
+ * and an SDK pipeline read on each scrape: `db_client_connection_count{db_client_connection_state}`,
+ * `…_max`, `…_idle_min`, `…_pending_requests`, `…_timeouts_total`, the `…_create_time`,
+ * `…_wait_time` and `…_use_time` histograms (seconds), and `db_client_operation_duration` for the
+ * shared client's commands.
+ */
+function poolMetrics(pool: RedisPool): { render(): Promise<string>; close(): Promise<void> } {
+  const reader = new PrometheusExporter({ preventServerStart: true });
+  const meterProvider = new MeterProvider({ readers: [reader] });
+  const instrumentation = instrumentPool(pool, { meterProvider, operationDuration: true });
+  const serializer = new PrometheusSerializer();
+  return {
+    async render() {
+      const { resourceMetrics } = await reader.collect();
+      return serializer.serialize(resourceMetrics);
+    },
+    async close() {
+      instrumentation.shutdown();
+      await meterProvider.shutdown();
+    },
+  };
+}
+
+/**
+ * Prometheus metrics for one app: the pool's OpenTelemetry metrics (see {@link poolMetrics}),
+ * the pool's and hit tracker's other totals (read from `stats()` at scrape time, so they cost
+ * nothing between scrapes), the HTTP request duration histogram, and Node's default metrics.
  */
 export function createMetrics(pool: RedisPool, tracker: HitTracker): AppMetrics {
   const registry = new Registry();
@@ -40,33 +72,9 @@ export function createMetrics(pool: RedisPool, tracker: HitTracker): AppMetrics 
       },
     });
 
-  new Gauge({
-    name: 'hitpool_pool_connections',
-    help: 'Leased connections by state.',
-    labelNames: ['state'],
-    registers,
-    collect() {
-      const stats = pool.stats();
-      this.set({ state: 'idle' }, stats.idle);
-      this.set({ state: 'borrowed' }, stats.borrowed);
-    },
-  });
-  gauge(
-    'hitpool_pool_size',
-    'Connections open or opening (idle + borrowed + being created).',
-    () => pool.stats().size,
-  );
-  gauge('hitpool_pool_pending', 'Acquires waiting for a connection.', () => pool.stats().pending);
-  gauge('hitpool_pool_max', 'Most connections the pool leases at once.', () => pool.stats().max);
-  gauge(
-    'hitpool_pool_acquire_wait_p99_seconds',
-    'p99 acquire wait over the last 1024 acquires.',
-    () => pool.stats().waitMs.p99 / 1000,
-  );
   total('hitpool_pool_created_total', 'Connections created.', () => pool.stats().created);
   total('hitpool_pool_destroyed_total', 'Connections closed.', () => pool.stats().destroyed);
   total('hitpool_pool_acquired_total', 'Leases handed out.', () => pool.stats().acquired);
-  total('hitpool_pool_timeouts_total', 'Acquires that timed out.', () => pool.stats().timeouts);
   total('hitpool_pool_rejected_total', 'Acquires refused at once.', () => pool.stats().rejected);
   total('hitpool_pool_leaks_total', 'Leases held past leakDetectionMs.', () => pool.stats().leaks);
 
@@ -91,10 +99,15 @@ export function createMetrics(pool: RedisPool, tracker: HitTracker): AppMetrics 
     buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
     registers,
   });
+  const otel = poolMetrics(pool);
   return {
-    registry,
+    contentType: registry.contentType,
+    async render() {
+      return `${await otel.render()}\n${await registry.metrics()}`;
+    },
     observeRequest(method, route, statusCode, seconds) {
       duration.observe({ method, route, status_code: String(statusCode) }, seconds);
     },
+    close: () => otel.close(),
   };
 }

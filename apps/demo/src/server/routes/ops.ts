@@ -30,7 +30,7 @@ export function opsRoutes(app: FastifyInstance, ctx: AppContext): void {
   });
 
   app.get('/metrics', async (_request, reply) => {
-    reply.type(ctx.metrics.registry.contentType);
-    return ctx.metrics.registry.metrics();
+    reply.type(ctx.metrics.contentType);
+    return ctx.metrics.render();
   });
 }
