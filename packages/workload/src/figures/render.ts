@@ -161,72 +161,75 @@ function sectionText(
   ].join('\n\n');
 }
 
-function findSection(
-  sections: readonly RecordedSection[],
-  path: string,
-  workload: RecordedSection['workload'],
-  topology: RecordedSection['topology'] = 'standalone',
-): RecordedSection {
-  const found = sections.find(
-    (section) => section.workload === workload && (section.topology ?? 'standalone') === topology,
-  );
-  if (!found) throw new Error(`${path}: no ${topology} ${workload} section`);
-  return found;
+/** Finds a recorded section of `sections` by workload and topology; throws naming `path` when it is missing. */
+function sectionsOf(sections: readonly RecordedSection[], path: string) {
+  return (
+    workload: RecordedSection['workload'],
+    topology: RecordedSection['topology'] = 'standalone',
+  ): RecordedSection => {
+    const found = sections.find(
+      (section) => section.workload === workload && (section.topology ?? 'standalone') === topology,
+    );
+    if (!found) throw new Error(`${path}: no ${topology} ${workload} section`);
+    return found;
+  };
 }
 
-/** A bench's heading and the table of where and how it ran, with its settings and `note`. */
-function benchHeading(
-  bench: string,
-  run: Run,
-  result: { settings: RecordedSettings; callers: number },
+/** A bench's run, and its heading with the table of where and how it ran, its settings and `note`. */
+function benchStart(
+  path: string,
+  result: {
+    bench: string;
+    environment: RecordedEnvironment;
+    settings: RecordedSettings;
+    callers: number;
+  },
   note: string,
-): string[] {
-  return [
-    `## ${bench} benchmark`,
+): { run: Run; heading: string[] } {
+  const run = benchRun(path, result.bench, result.environment, result.settings);
+  const heading = [
+    `## ${result.bench} benchmark`,
     runTable(run, benchSettingsText(result.settings, result.callers, note)),
   ];
+  return { run, heading };
 }
 
 function hitsText(path: string, result: HitsBenchResult): string {
-  const run = benchRun(path, result.bench, result.environment, result.settings);
+  const { run, heading } = benchStart(
+    path,
+    result,
+    `${formatNumber(result.keyCount)} keys; ${result.valueBytes}-byte values; peers on ioredis with enableAutoPipelining and no commandTimeout; commands/call and server CPU over all rounds of a contender`,
+  );
   const { promiseAll, getOnly, seed, cluster } = HITS_PEERS;
-  const standalone = (workload: RecordedSection['workload']) =>
-    findSection(result.sections, path, workload);
+  const section = sectionsOf(result.sections, path);
   return [
-    ...benchHeading(
-      '@hitpool/hits',
-      run,
-      result,
-      `${formatNumber(result.keyCount)} keys; ${result.valueBytes}-byte values; peers on ioredis with enableAutoPipelining and no commandTimeout; commands/call and server CPU over all rounds of a contender`,
-    ),
-    sectionText('hits-distinct', standalone('distinct'), [promiseAll, getOnly], run),
-    sectionText('hits-zipf', standalone('zipf'), [promiseAll, getOnly], run),
+    ...heading,
+    sectionText('hits-distinct', section('distinct'), [promiseAll, getOnly], run),
+    sectionText('hits-zipf', section('zipf'), [promiseAll, getOnly], run),
     sectionText(
       'hits-cluster',
-      findSection(result.sections, path, 'distinct', 'cluster'),
+      section('distinct', 'cluster'),
       [cluster],
       run,
       ': commands and server CPU summed over the masters',
     ),
-    sectionText('hits-hot', standalone('hot'), [seed, promiseAll, getOnly], run),
+    sectionText('hits-hot', section('hot'), [seed, promiseAll, getOnly], run),
     '### `hits-goals`',
     markedBlock('hits-goals', goalsBlock(result.goals, run)),
   ].join('\n\n');
 }
 
 function poolText(path: string, result: PoolBenchResult): string {
-  const run = benchRun(path, result.bench, result.environment, result.settings);
+  const { run, heading } = benchStart(
+    path,
+    result,
+    `GET of ${result.valueBytes}-byte values in the pool.client sections; commands/call and server CPU over all rounds of a contender`,
+  );
   const lease = result.leaseOverhead;
   const leaseRounds = lease.contenders[0]?.rounds.length ?? 0;
-  const realistic = (workload: RecordedSection['workload']) =>
-    findSection(result.realistic, path, workload);
+  const realistic = sectionsOf(result.realistic, path);
   return [
-    ...benchHeading(
-      '@hitpool/pool',
-      run,
-      result,
-      `GET of ${result.valueBytes}-byte values in the pool.client sections; commands/call and server CPU over all rounds of a contender`,
-    ),
+    ...heading,
     '### `pool-lease-overhead`',
     markedBlock(
       'pool-lease-overhead',
