@@ -43,6 +43,21 @@ function turn(options: Omit<HitTrackerOptions, 'redis'>, isCluster = false) {
   return { batch: new TurnBatch(ctx, scripts), scripts };
 }
 
+/** A turn of a tracker with minute and hour windows, uniques and a leaderboard. */
+const fullTurn = () =>
+  turn({ windows: ['minute', 'hour'], uniques: true, leaderboard: { key: 'board' } });
+
+/** What such a tracker's `get` resolves with. */
+function fullResult(
+  key: string,
+  value: string,
+  hits: number,
+  [minute, hour]: [number, number],
+  uniques: number,
+) {
+  return { key, value, hits, windows: { minute, hour }, uniques };
+}
+
 describe('TurnBatch (planning and finishing a turn, no Redis)', () => {
   it('sends a plain turn as one read-and-count call and gives each caller its own count', () => {
     const { batch } = turn({});
@@ -102,11 +117,7 @@ describe('TurnBatch (planning and finishing a turn, no Redis)', () => {
   });
 
   it('counts with the count script when windows, uniques and leaderboard are on, and reads every section back', () => {
-    const { batch, scripts } = turn({
-      windows: ['minute', 'hour'],
-      uniques: true,
-      leaderboard: { key: 'board' },
-    });
+    const { batch, scripts } = fullTurn();
     const a = op('get', 'a', 'visitor-1');
     batch.add('a', [a.op]);
     const [command] = batch.commands();
@@ -124,21 +135,11 @@ describe('TurnBatch (planning and finishing a turn, no Redis)', () => {
     expect(argv.slice(3, 5)).toEqual([1, 1]);
     expect(argv.slice(5)).toEqual([1, 'a', 1, 'visitor-1']);
     batch.deliver([0], [[null, ['va', 9, 4, 6, 3]]]);
-    expect(a.outcome.value).toEqual({
-      key: 'a',
-      value: 'va',
-      hits: 9,
-      windows: { minute: 4, hour: 6 },
-      uniques: 3,
-    });
+    expect(a.outcome.value).toEqual(fullResult('a', 'va', 9, [4, 6], 3));
   });
 
   it('sends a turn with a read-only key through the full script, flags and board member per part', () => {
-    const { batch, scripts } = turn({
-      windows: ['minute', 'hour'],
-      uniques: true,
-      leaderboard: { key: 'board' },
-    });
+    const { batch, scripts } = fullTurn();
     const a = op('get', 'a', 'visitor-1');
     const b = op('peek', 'b');
     batch.add('a', [a.op]);
@@ -161,20 +162,8 @@ describe('TurnBatch (planning and finishing a turn, no Redis)', () => {
       0,
     ]);
     batch.deliver([0], [[null, ['va', 9, 4, 6, 3, 'vb', 2, 1, 1, 5]]]);
-    expect(a.outcome.value).toEqual({
-      key: 'a',
-      value: 'va',
-      hits: 9,
-      windows: { minute: 4, hour: 6 },
-      uniques: 3,
-    });
-    expect(b.outcome.value).toEqual({
-      key: 'b',
-      value: 'vb',
-      hits: 2,
-      windows: { minute: 1, hour: 1 },
-      uniques: 5,
-    });
+    expect(a.outcome.value).toEqual(fullResult('a', 'va', 9, [4, 6], 3));
+    expect(b.outcome.value).toEqual(fullResult('b', 'vb', 2, [1, 1], 5));
   });
 
   it('keeps atomic mode on the full script', () => {

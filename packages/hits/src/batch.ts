@@ -79,6 +79,9 @@ interface Part {
 
 const NONE: readonly never[] = Object.freeze([]);
 
+/** A script call's ARGV as it is built. */
+type Arguments = Array<string | number>;
+
 const toCount = (value: unknown): number =>
   value === null || value === undefined || value === false ? 0 : Number(value);
 
@@ -263,13 +266,13 @@ export class TurnBatch {
         let script: LuaScript;
         if (this.#plain && chunk.every((part) => part.flags === (VALUE | COUNTER))) {
           script = readAndCount;
-          command = this.#readAndCount(script, slot, chunk);
+          command = this.#command(script, slot, chunk, [], this.#readAndCountPart);
         } else if (this.#countFlags !== 0 && chunk.every((part) => this.#counts(part))) {
           script = count;
-          command = this.#count(script, slot, chunk, countHeader);
+          command = this.#command(script, slot, chunk, countHeader, this.#countPart);
         } else {
           script = batch;
-          command = this.#batch(script, slot, chunk, header);
+          command = this.#command(script, slot, chunk, header, this.#batchPart);
         }
         this.#commandParts.push(chunk);
         this.#commandScripts.push(script);
@@ -282,65 +285,55 @@ export class TurnBatch {
     return commands;
   }
 
-  #readAndCount(script: LuaScript, slot: number, chunk: readonly Part[]): RedisCommand {
-    const keys: string[] = [];
-    const argv: number[] = [];
-    for (const { group } of chunk) {
-      keys.push(group.key, group.keys.counter);
-      argv.push(group.n);
-    }
-    return script.command(slot, keys, argv);
-  }
-
   /** Whether {@link COUNT_SCRIPT} can send `part` (a read-only part has the same flags). */
   #counts(part: Part): boolean {
     return part.flags === this.#countFlags && part.group.n > 0;
   }
 
-  #count(
-    script: LuaScript,
-    slot: number,
-    chunk: readonly Part[],
-    header: readonly number[],
-  ): RedisCommand {
-    const { options } = this.#ctx;
-    const { leaderboardKey } = options;
-    const argv: Array<string | number> = header.slice();
-    const keys: string[] = [];
-    for (const { group } of chunk) {
-      const { keys: derived } = group;
-      keys.push(group.key, derived.counter);
-      for (const window of derived.windows) keys.push(window.key);
-      if (options.uniques) keys.push(derived.companions?.uniques as string);
-      if (leaderboardKey !== undefined) keys.push(leaderboardKey);
-      argv.push(group.n, group.key, group.visitors.length, ...group.visitors);
-    }
-    return script.command(slot, keys, argv);
-  }
+  /** Appends a part's KEYS and ARGV for {@link READ_AND_COUNT_SCRIPT}. */
+  readonly #readAndCountPart = ({ group }: Part, keys: string[], argv: Arguments): void => {
+    keys.push(group.key, group.keys.counter);
+    argv.push(group.n);
+  };
 
-  #batch(
+  /** Appends a part's KEYS and ARGV for {@link COUNT_SCRIPT}. */
+  readonly #countPart = ({ group }: Part, keys: string[], argv: Arguments): void => {
+    const { options } = this.#ctx;
+    const { keys: derived } = group;
+    keys.push(group.key, derived.counter);
+    for (const window of derived.windows) keys.push(window.key);
+    if (options.uniques) keys.push(derived.companions?.uniques as string);
+    if (options.leaderboardKey !== undefined) keys.push(options.leaderboardKey);
+    argv.push(group.n, group.key, group.visitors.length, ...group.visitors);
+  };
+
+  /** Appends a part's KEYS and ARGV for {@link BATCH_SCRIPT}. */
+  readonly #batchPart = ({ group, flags }: Part, keys: string[], argv: Arguments): void => {
+    const { keys: derived } = group;
+    if (flags & VALUE) keys.push(group.key);
+    if (flags & COUNTER) {
+      keys.push(derived.counter);
+      for (const window of derived.windows) keys.push(window.key);
+    }
+    if (flags & UNIQUES) keys.push(derived.companions?.uniques as string);
+    const board = flags & BOARD;
+    if (board) keys.push(this.#ctx.options.leaderboardKey as string);
+    const visitors = flags & UNIQUES ? group.visitors : [];
+    argv.push(flags, flags & (COUNTER | BOARD) ? group.n : 0, visitors.length, ...visitors);
+    if (board) argv.push(group.key);
+  };
+
+  /** One call of `script`: the `header` arguments, then every part's as `append` lays them out. */
+  #command(
     script: LuaScript,
     slot: number,
     chunk: readonly Part[],
     header: readonly number[],
+    append: (part: Part, keys: string[], argv: Arguments) => void,
   ): RedisCommand {
-    const { options } = this.#ctx;
     const keys: string[] = [];
-    const argv: Array<string | number> = header.slice();
-    for (const { group, flags } of chunk) {
-      const { keys: derived } = group;
-      if (flags & VALUE) keys.push(group.key);
-      if (flags & COUNTER) {
-        keys.push(derived.counter);
-        for (const window of derived.windows) keys.push(window.key);
-      }
-      if (flags & UNIQUES) keys.push(derived.companions?.uniques as string);
-      const board = flags & BOARD;
-      if (board) keys.push(options.leaderboardKey as string);
-      const visitors = flags & UNIQUES ? group.visitors : [];
-      argv.push(flags, flags & (COUNTER | BOARD) ? group.n : 0, visitors.length, ...visitors);
-      if (board) argv.push(group.key);
-    }
+    const argv: Arguments = header.slice();
+    for (const part of chunk) append(part, keys, argv);
     return script.command(slot, keys, argv);
   }
 

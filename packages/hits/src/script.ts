@@ -2,6 +2,18 @@ import { createHash } from 'node:crypto';
 import type { RedisCommand } from './client.js';
 
 /**
+ * Lua shared by the batch scripts: a part that failed (`err`) gives its error in the first of its
+ * `places` in the flat reply `out` (from `start`) and `false` in the others.
+ */
+const FAILED_PART = `
+  if err then
+    o = start + 1
+    out[o] = { err = err }
+    for i = 2, places do o = o + 1; out[o] = false end
+  end
+`;
+
+/**
  * The batch script: reads values and counts hits for many keys in one call (all the calls of one
  * turn of the event loop, at most {@link MAX_BATCH_KEYS} keys, all declared in KEYS).
  *
@@ -23,7 +35,7 @@ import type { RedisCommand } from './client.js';
  * (a leaderboard update alone); a part that failed gives its error in the first of its places
  * and `false` in the others.
  */
-export const BATCH_SCRIPT = `
+export const BATCH_SCRIPT: string = `
 local W = tonumber(ARGV[1])
 local atomic = ARGV[W + 2] == '1'
 local a = W + 3
@@ -122,12 +134,7 @@ while a <= #ARGV do
     places = 1
     if not err then o = o + 1; out[o] = 1 end
   end
-  if err then
-    o = start + 1
-    out[o] = { err = err }
-    for i = 2, places do o = o + 1; out[o] = false end
-  end
-end
+${FAILED_PART}end
 return out
 `;
 
@@ -182,7 +189,7 @@ return out
  * added), and so is the reply: the value, the total, the W window totals and (uniques) the
  * distinct visitors, or the part's error followed by `false`s.
  */
-export const COUNT_SCRIPT = `
+export const COUNT_SCRIPT: string = `
 local W = tonumber(ARGV[1])
 local uniques = ARGV[W + 2] == '1'
 local board = ARGV[W + 3] == '1'
@@ -241,12 +248,7 @@ while a <= #ARGV do
     err = type(r) == 'table' and r.err
   end
   if hll and not err then o = o + 1; out[o] = seen end
-  if err then
-    o = start + 1
-    out[o] = { err = err }
-    for i = 2, places do o = o + 1; out[o] = false end
-  end
-end
+${FAILED_PART}end
 return out
 `;
 
