@@ -4,14 +4,16 @@
  * decision made here in review, not an accident. Measure with
  * `./pnpmw build && ./pnpmw --filter @hitpool/release-check check`.
  *
- * Pool last set on 2026-11-27 from 187.7 kB (was 168.4 kB, before that 104.5 kB): the
- * OpenTelemetry entry point (`@hitpool/pool/otel`, about 11 kB of the tarball with its source maps) on top of
- * the transport entry point (`@hitpool/pool/transport`: deadlines, Cluster router, executor),
- * the blocking lane, lease reclaim and TLS errors; the entry points share chunks, so the growth
- * is code, not duplication. Hits last set on 2026-11-26 from 106.3 kB. About 57–60% of the unpacked bytes are
+ * Pool last set on 2026-11-27 from 230.3 kB (was 168.4 kB, before that 104.5 kB): the circuit
+ * breaker and the bounded backlog (+42.6 kB over the 187.7 kB measured just before them) and
+ * the OpenTelemetry entry point (`@hitpool/pool/otel`: its own files about 11 kB packed) on
+ * top of the transport
+ * entry point (`@hitpool/pool/transport`: deadlines, Cluster router, executor), the blocking
+ * lane, lease reclaim and TLS errors; the entry points share chunks, so the growth is code, not
+ * duplication. Hits last set on 2026-11-26 from 106.3 kB. About 57–60% of the unpacked bytes are
  * source maps (tsup `sourcemap: true`, sources embedded).
  */
 export const tarballBudgets: Readonly<Record<string, number>> = {
-  '@hitpool/pool': 216_000,
+  '@hitpool/pool': 265_000,
   '@hitpool/hits': 122_000,
 };
