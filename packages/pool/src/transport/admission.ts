@@ -10,7 +10,7 @@ import type { CommandInternals } from './ioredis-internals.js';
 
 /** The callers a command carries (a `@hitpool/hits` batch), set by `sendBatch`; 1 when unset. */
 export const CALLERS: unique symbol = Symbol('hitpool.callers');
-/** The {@link Admission} that counted a command, so a second pass through it is not counted again. */
+/** The {@link Admission} that counted a batch, so a second pass through it is not counted again. */
 const ADMITTED: unique symbol = Symbol('hitpool.admitted');
 
 /**
@@ -65,9 +65,15 @@ export class Admission {
   refuse(command: WeightedCommand, held: number): Error | undefined {
     const gate = this.gate;
     if (gate?.open) return gate.unavailable();
-    if (command[ADMITTED] === this) return undefined;
     const callers = command[CALLERS];
-    const weight = callers === undefined ? 1 : callers;
+    // A plain command is counted by the queue it waits in: nothing to keep on it (hot path).
+    if (callers === undefined) {
+      return held + this.#extra < this.maxPending
+        ? undefined
+        : backlogFull('The shared client', held + this.#extra, this.maxPending);
+    }
+    if (command[ADMITTED] === this) return undefined;
+    const weight = callers;
     if (held + this.#extra + weight > this.maxPending) {
       return backlogFull('The shared client', held + this.#extra, this.maxPending);
     }
