@@ -1,6 +1,6 @@
 /** `@hitpool/pool/otel`: the semantic-convention metrics, read with the SDK's own reader. */
 
-import { randomPrefix } from '@hitpool/testing';
+import { randomPrefix, startRedisCluster } from '@hitpool/testing';
 import type { Attributes, MeterProvider as MeterProviderApi } from '@opentelemetry/api';
 import {
   DataPointType,
@@ -11,7 +11,13 @@ import {
   type SumMetricData,
 } from '@opentelemetry/sdk-metrics';
 import { afterEach, describe, expect, inject, it } from 'vitest';
-import { getPool, PoolClosedError, type PooledConnection, parseRedisUrl } from '../src/index.js';
+import {
+  createPool,
+  getPool,
+  PoolClosedError,
+  type PooledConnection,
+  parseRedisUrl,
+} from '../src/index.js';
 import { instrumentPool, PoolAlreadyInstrumentedError } from '../src/otel/index.js';
 import { trackedPools } from './pools.js';
 
@@ -225,6 +231,30 @@ describe('operation duration', () => {
       expect(point.value.max).toBeLessThan(1);
     }
   });
+
+  it('records each command of a Cluster client once, without db.namespace', async () => {
+    const cluster = await startRedisCluster({ masters: 3, replicasPerMaster: 0 });
+    const pool = createPool({ cluster: { nodes: cluster.startupNodes } });
+    try {
+      const otel = sdk();
+      instrumentPool(pool, { meterProvider: otel.provider, operationDuration: true });
+      const keys = Array.from({ length: 12 }, (_, i) => `${randomPrefix('otel')}:${i}`);
+      await Promise.all(keys.map((key) => pool.client.set(key, 'v')));
+      await Promise.all(keys.map((key) => pool.client.get(key)));
+      const metric = histogram(await otel.collect(), 'db.client.operation.duration');
+      const counts = metric.dataPoints.map((point) => [point.attributes, point.value.count]);
+      const base = { 'db.client.connection.pool.name': pool.name, 'db.system.name': 'redis' };
+      expect(counts).toEqual(
+        expect.arrayContaining([
+          [{ ...base, 'db.operation.name': 'SET' }, 12],
+          [{ ...base, 'db.operation.name': 'GET' }, 12],
+        ]),
+      );
+    } finally {
+      await pool.close();
+      await cluster.close();
+    }
+  }, 30_000);
 
   it('stops recording on shutdown', async () => {
     const otel = sdk();
