@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   companionKeys,
+  counterKeys,
   defaultHitKey,
   slotTagOfKey,
   suffixHitKey,
@@ -8,7 +9,9 @@ import {
   windowIndex,
   windowTtlSeconds,
 } from './layout.js';
+import { resolveOptions } from './options.js';
 import { keySlot } from './slot.js';
+import type { HitTrackerOptions } from './types.js';
 
 describe('key layout', () => {
   it('puts the default counter in the key slot', () => {
@@ -38,6 +41,32 @@ describe('key layout', () => {
     const custom = companionKeys('name', suffixed, true);
     expect(custom.uniques).toBe(`{${slotTagOfKey('name_hit')}}:hits:uniques:name_hit`);
     expect(keySlot(custom.window('day', 1))).toBe(keySlot('name_hit'));
+  });
+
+  it('derives the same keys and slots per call as the layout functions, default counter or not', () => {
+    const t = Date.UTC(2026, 10, 26, 6, 41, 30);
+    for (const hitKey of [undefined, suffixHitKey()]) {
+      const options = resolveOptions({
+        redis: {} as HitTrackerOptions['redis'],
+        windows: ['minute', 'day'],
+        uniques: true,
+        ...(hitKey ? { hitKey } : {}),
+      });
+      for (const key of ['a', 'foo{}{bar}', '{x}y', 'ключ']) {
+        const counter = hitKey ? hitKey(key) : defaultHitKey(key);
+        const companions = companionKeys(key, counter, hitKey !== undefined);
+        const keys = counterKeys(options, true, t, key);
+        expect(keys.counter).toBe(counter);
+        expect(keys.counterSlot).toBe(keySlot(counter));
+        expect(keys.keySlot).toBe(keySlot(key));
+        expect(keys.companions?.uniques).toBe(companions.uniques);
+        expect(keys.windows.map((window) => window.key)).toEqual([
+          companions.window('minute', windowIndex('minute', t)),
+          companions.window('day', windowIndex('day', t)),
+        ]);
+        expect(counterKeys(options, false, t, key).counterSlot).toBe(-1);
+      }
+    }
   });
 
   it('computes fixed UTC windows and TTLs that end one grace period after the window', () => {

@@ -27,7 +27,12 @@ export const WINDOW_GRACE_SECONDS = 60;
  * @example defaultHitKey('name') === '{j83}:hits:total:name'
  */
 export function defaultHitKey(key: string): string {
-  return `{${slotTag(keySlot(key))}}:hits:total:${key}`;
+  return defaultHitKeyIn(keySlot(key), key);
+}
+
+/** {@link defaultHitKey} of a key whose hash slot is known. */
+function defaultHitKeyIn(slot: number, key: string): string {
+  return `{${slotTag(slot)}}:hits:total:${key}`;
 }
 
 /**
@@ -70,8 +75,12 @@ export interface CompanionKeys {
 }
 
 export function companionKeys(key: string, counterKey: string, custom: boolean): CompanionKeys {
-  const base = `{${slotTagOfKey(counterKey)}}:hits:`;
-  const name = custom ? counterKey : key;
+  return companionsTagged(slotTagOfKey(counterKey), custom ? counterKey : key);
+}
+
+/** {@link companionKeys} from the counter slot's tag and the name they carry. */
+function companionsTagged(tag: string, name: string): CompanionKeys {
+  const base = `{${tag}}:hits:`;
   return {
     window: (kind, index) => `${base}${kind}:${index}:${name}`,
     uniques: `${base}uniques:${name}`,
@@ -113,10 +122,15 @@ export function counterKeys(
   nowMs: number,
   key: string,
 ): CounterKeys {
-  const counter = counterKeyOf(options, key);
+  // The default counter carries the key's own slot tag: it is computed once for the counter,
+  // its slot and the companions (a CRC16 per key and call is most of this function's cost).
+  const slot = options.customHitKey ? -1 : keySlot(key);
+  const counter = slot < 0 ? counterKeyOf(options, key) : defaultHitKeyIn(slot, key);
   const companions =
     options.windows.length > 0 || options.uniques
-      ? companionKeys(key, counter, options.customHitKey)
+      ? slot < 0
+        ? companionKeys(key, counter, true)
+        : companionsTagged(slotTag(slot), key)
       : undefined;
   const windows =
     options.windows.length === 0
@@ -132,8 +146,8 @@ export function counterKeys(
         });
   return {
     counter,
-    counterSlot: isCluster ? keySlot(counter) : -1,
-    keySlot: isCluster ? keySlot(key) : -1,
+    counterSlot: isCluster ? (slot < 0 ? keySlot(counter) : slot) : -1,
+    keySlot: isCluster ? (slot < 0 ? keySlot(key) : slot) : -1,
     companions,
     windows,
   };
