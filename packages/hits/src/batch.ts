@@ -33,6 +33,13 @@ export interface Op {
   reject(error: unknown): void;
 }
 
+/**
+ * Where a key's value comes from: `'read'`, the batch script reads it; a copy the near cache
+ * holds (only the counting is sent); `'supplied'`, a read made elsewhere and handed over with
+ * {@link TurnBatch.supply} (the key's calls settle once it and the counting have answered).
+ */
+export type ValueSource = 'read' | 'supplied' | { readonly value: string | null };
+
 /** What every key of a turn shares. */
 export interface TurnContext {
   readonly options: ResolvedOptions;
@@ -135,6 +142,8 @@ export class TurnBatch {
    */
   readonly #countFlags: number;
   readonly #partsBySlot = new Map<number, Part[]>();
+  /** Keys whose value is read elsewhere, until {@link supply} hands it over. */
+  readonly #supplied = new Map<string, Group>();
   /** The parts of each command returned by `commands()`, by command index. */
   readonly #commandParts: Part[][] = [];
   /** The script of each command returned by `commands()`. */
@@ -163,8 +172,11 @@ export class TurnBatch {
           (options.leaderboardKey !== undefined ? BOARD : 0);
   }
 
-  /** Plan `ops`, every call of this turn for `key`; rejects them at once if that cannot be done. */
-  add(key: string, ops: readonly Op[]): void {
+  /**
+   * Plan `ops`, every call of this turn for `key` (whose value comes from `source`); rejects them
+   * at once if that cannot be done.
+   */
+  add(key: string, ops: readonly Op[], source: ValueSource = 'read'): void {
     const { options, isCluster, nowMs, local } = this.#ctx;
     let keys: CounterKeys;
     try {
@@ -207,7 +219,12 @@ export class TurnBatch {
       uniques: undefined,
       error: undefined,
     };
-    if (keys.keySlot === keys.counterSlot) {
+    const readValue = needValue && source === 'read';
+    if (needValue && source === 'supplied') {
+      group.pending++;
+      this.#supplied.set(key, group);
+    } else if (typeof source === 'object') group.value = source.value;
+    if (keys.keySlot === keys.counterSlot && (readValue || !needValue)) {
       // The fast scripts read the value of every part (and the distinct visitors): for a hit()
       // alone that read is wasted but costs less than a second kind of call.
       if (this.#plain) {
@@ -227,7 +244,7 @@ export class TurnBatch {
     const sections = new Map<number, number>();
     const section = (slot: number, flags: number) =>
       sections.set(slot, (sections.get(slot) ?? 0) | flags);
-    if (needValue) section(keys.keySlot, VALUE);
+    if (readValue) section(keys.keySlot, VALUE);
     let counter = COUNTER;
     if (options.uniques && (wantUniques || visitors.length > 0)) counter |= UNIQUES;
     if (wantUniques) counter |= COUNT_UNIQUES;
@@ -235,6 +252,16 @@ export class TurnBatch {
     if (counting > 0 && options.leaderboardKey !== undefined)
       section(this.#ctx.leaderboardSlot, BOARD);
     for (const [slot, flags] of sections) this.#addPart(slot, { group, flags });
+  }
+
+  /** The value of a key added with source `'supplied'`, or why it could not be read. */
+  supply(key: string, result: { readonly value: string | null } | { readonly error: Error }): void {
+    const group = this.#supplied.get(key);
+    if (group === undefined) return;
+    this.#supplied.delete(key);
+    if ('error' in result) group.error ??= result.error;
+    else group.value = result.value;
+    if (--group.pending === 0) this.#settle(() => this.#finish(group));
   }
 
   #addPart(slot: number, part: Part): void {

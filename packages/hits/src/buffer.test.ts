@@ -62,7 +62,7 @@ function buffer(
   return { hits, sent: fake.sent, reports };
 }
 
-const applied: Reply = [null, [1, '']];
+const applied: Reply = [null, [1, '', 0]];
 
 describe('HitBuffer (no Redis)', () => {
   it('seals pending hits into numbered batches of at most 500 keys, each in its own lane', async () => {

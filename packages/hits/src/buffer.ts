@@ -25,6 +25,11 @@ export interface LocalCounts {
   estimate(key: string): number;
   /** The total a read just returned for `key`. */
   remember(key: string, total: number): void;
+  /**
+   * The server's total of `key` as last read or written by this tracker, plus the hits counted
+   * here since; `undefined` while unknown.
+   */
+  total(key: string): number | undefined;
 }
 
 interface PendingWindow {
@@ -72,6 +77,8 @@ interface Batch {
   readonly argv: ReadonlyArray<string | number>;
   /** Per script operation (1-based in replies): the key and the total hits it writes. */
   readonly ops: ReadonlyArray<{ key: string; hits: number }>;
+  /** The key of each counter update (`i` operation), in order: the reply's totals. */
+  readonly counters: readonly string[];
   readonly hits: number;
 }
 
@@ -152,6 +159,10 @@ export class HitBuffer implements LocalCounts {
 
   estimate(key: string): number {
     return this.known.get(key) ?? this.hits(key);
+  }
+
+  total(key: string): number | undefined {
+    return this.known.get(key);
   }
 
   remember(key: string, total: number): void {
@@ -335,12 +346,14 @@ export class HitBuffer implements LocalCounts {
     };
     const argv: Array<string | number> = [];
     const ops: Array<{ key: string; hits: number }> = [];
+    const counters: string[] = [];
     let hits = 0;
     for (const part of parts) {
       if (part.counter) {
         hits += part.hits;
         argv.push('i', keyIndex(part.keys.counter), part.hits);
         ops.push({ key: part.key, hits: part.hits });
+        counters.push(part.key);
         for (const [windowKey, window] of part.windows) {
           const ttl = windowTtlSeconds(window.name, window.index, nowMs);
           argv.push('w', keyIndex(windowKey), window.count, ttl);
@@ -359,7 +372,7 @@ export class HitBuffer implements LocalCounts {
         ops.push({ key: part.key, hits: 0 });
       }
     }
-    return { seq: ++this.seq, slot, lane, parts, keys, argv, ops, hits };
+    return { seq: ++this.seq, slot, lane, parts, keys, argv, ops, counters, hits };
   }
 
   private hold(batch: Batch): void {
@@ -406,7 +419,8 @@ export class HitBuffer implements LocalCounts {
       }
       this.script.markLoaded();
       const out = value as unknown[];
-      for (const at of out.slice(2)) {
+      const totalsAt = 3 + Number(out[2] ?? 0);
+      for (const at of out.slice(3, totalsAt)) {
         const op = batch.ops[Number(at) - 1];
         if (op === undefined) continue;
         refused++;
@@ -414,6 +428,12 @@ export class HitBuffer implements LocalCounts {
         refusedKey ||= op.key;
         refusal ||= String(out[1]);
       }
+      // What reads answered from memory count from: the server's total now, plus the hits
+      // counted here since this batch was sealed.
+      batch.counters.forEach((key, j) => {
+        const total = out[totalsAt + j];
+        if (typeof total === 'number') this.remember(key, total + this.hits(key));
+      });
     });
     // Bound memory: kept batches come first, pending keys that no longer fit are dropped.
     if (failure && this.pendingKeys > this.host.maxPendingKeys)

@@ -1,4 +1,5 @@
 import { clientSource, createExecutor, type Executor } from '@hitpool/pool/transport';
+import type { Redis } from 'ioredis';
 import { HitsConfigError } from './errors.js';
 
 export type {
@@ -22,4 +23,13 @@ export function executorFor(redis: unknown): Executor {
       'options.redis must be a RedisPool from @hitpool/pool, an ioredis Redis or an ioredis Cluster',
     );
   return createExecutor(current);
+}
+
+/**
+ * The ioredis `Redis` behind `options.redis` (a pool's shared client, or the client itself),
+ * which the near cache duplicates for connections of its own. Only for a non-Cluster client
+ * that {@link executorFor} accepted.
+ */
+export function trackingSourceOf(redis: unknown): Redis {
+  return (clientSource(redis) as () => Redis)();
 }

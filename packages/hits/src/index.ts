@@ -1,4 +1,5 @@
 export { FLUSH_DEDUP_SECONDS } from './buffer.js';
+export type { CacheStats } from './cache.js';
 export {
   HitsClosedError,
   HitsConfigError,
@@ -15,7 +16,7 @@ export {
   WINDOW_GRACE_SECONDS,
   type WindowName,
 } from './layout.js';
-export { DEFAULT_LEADERBOARD_KEY, MAX_KEY_BYTES } from './options.js';
+export { DEFAULT_CACHE_MAX_KEYS, DEFAULT_LEADERBOARD_KEY, MAX_KEY_BYTES } from './options.js';
 export { keySlot, slotTag } from './slot.js';
 export { createHitTracker } from './tracker.js';
 export type {

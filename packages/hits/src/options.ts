@@ -11,6 +11,8 @@ export const DEFAULT_LEADERBOARD_KEY = 'hits:leaderboard';
 export const DEFAULT_FLUSH_INTERVAL_MS = 1000;
 /** Default number of distinct keys held in memory before an early flush. */
 export const DEFAULT_MAX_PENDING_KEYS = 10_000;
+/** Default most values held by the near cache. */
+export const DEFAULT_CACHE_MAX_KEYS = 10_000;
 /** Largest `n` accepted by `top(n)`. */
 export const MAX_TOP = 10_000;
 
@@ -25,6 +27,8 @@ export interface ResolvedOptions {
   readonly buffer:
     | { readonly flushIntervalMs: number; readonly maxPendingKeys: number }
     | undefined;
+  /** `ttlMs` is `Infinity` when not set. */
+  readonly cache: { readonly maxKeys: number; readonly ttlMs: number } | undefined;
 }
 
 const KNOWN_OPTIONS = new Set([
@@ -35,6 +39,7 @@ const KNOWN_OPTIONS = new Set([
   'leaderboard',
   'uniques',
   'buffer',
+  'cache',
 ]);
 
 function positiveInteger(value: unknown, name: string, fallback: number, max: number): number {
@@ -70,6 +75,28 @@ function resolveLeaderboard(leaderboard: unknown): string | undefined {
   throw new HitsConfigError(
     'options.leaderboard must be true, false or { key?: string } with a non-empty key',
   );
+}
+
+function resolveCache(cache: unknown, mode: 'pipeline' | 'atomic'): ResolvedOptions['cache'] {
+  if (cache === undefined || cache === false) return undefined;
+  if (typeof cache !== 'object' || cache === null)
+    throw new HitsConfigError(
+      'options.cache must be false or { maxKeys?: number; ttlMs?: number }',
+    );
+  const { maxKeys, ttlMs } = cache as Record<string, unknown>;
+  if (ttlMs !== undefined && (typeof ttlMs !== 'number' || !(ttlMs > 0) || !Number.isFinite(ttlMs)))
+    throw new HitsConfigError(
+      `options.cache.ttlMs must be a number of milliseconds above 0, got ${String(ttlMs)}`,
+    );
+  if (mode === 'atomic')
+    throw new HitsConfigError(
+      "mode 'atomic' cannot be combined with cache: a value served from memory cannot move " +
+        "together with its counters; use mode 'pipeline' with cache",
+    );
+  return {
+    maxKeys: positiveInteger(maxKeys, 'options.cache.maxKeys', DEFAULT_CACHE_MAX_KEYS, 10_000_000),
+    ttlMs: ttlMs ?? Number.POSITIVE_INFINITY,
+  };
 }
 
 /** Validate `options` (except `redis`, checked by the client module) and fill in defaults. */
@@ -120,6 +147,7 @@ export function resolveOptions(options: HitTrackerOptions): ResolvedOptions {
   }
   return {
     mode,
+    cache: resolveCache(options.cache, mode),
     hitKey: options.hitKey ?? defaultHitKey,
     customHitKey: options.hitKey !== undefined,
     windows: resolveWindows(options.windows),

@@ -267,7 +267,9 @@ export const MAX_BATCH_KEYS = 500;
  * A batch whose number is not above the stored one was applied already (a resent or retried
  * copy): nothing is written and the reply is `{0}`. Otherwise the number is stored first, every
  * operation runs with `pcall` (one refused update, say WRONGTYPE, does not stop the others) and
- * the reply is `{1, first error or '', indexes (1-based) of refused operations...}`.
+ * the reply is `{1, first error or '', R, the R indexes (1-based) of refused operations...,
+ * then per `i` operation the counter's new total (nil if refused)}`: reads that answer from
+ * memory start from these totals.
  */
 export const FLUSH_SCRIPT = `
 local seq = tonumber(ARGV[1])
@@ -275,6 +277,8 @@ local last = tonumber(redis.call('GET', KEYS[1]) or '0') or 0
 if seq <= last then return {0} end
 redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
 local out = {1, ''}
+local refused = {}
+local totals = {}
 local i = 3
 local op = 0
 while i <= #ARGV do
@@ -284,6 +288,7 @@ while i <= #ARGV do
   op = op + 1
   if kind == 'i' then
     r = redis.pcall('INCRBY', key, ARGV[i + 2])
+    totals[#totals + 1] = type(r) == 'number' and r
     i = i + 3
   elseif kind == 'w' then
     r = redis.pcall('INCRBY', key, ARGV[i + 2])
@@ -299,9 +304,12 @@ while i <= #ARGV do
   end
   if type(r) == 'table' and r.err then
     if out[2] == '' then out[2] = r.err end
-    out[#out + 1] = op
+    refused[#refused + 1] = op
   end
 end
+out[3] = #refused
+for j = 1, #refused do out[#out + 1] = refused[j] end
+for j = 1, #totals do out[#out + 1] = totals[j] end
 return out
 `;
 

@@ -2,7 +2,8 @@ import { EventEmitter } from 'node:events';
 import { backlogFull } from '@hitpool/pool/transport';
 import { type BatchScripts, type Op, TurnBatch, type TurnContext } from './batch.js';
 import { HitBuffer } from './buffer.js';
-import { type Executor, executorFor, type RedisCommand } from './client.js';
+import { NearCache } from './cache.js';
+import { type Executor, executorFor, type RedisCommand, trackingSourceOf } from './client.js';
 import {
   HitsClosedError,
   HitsConfigError,
@@ -23,6 +24,7 @@ import { BATCH_SCRIPT, COUNT_SCRIPT, LuaScript, READ_AND_COUNT_SCRIPT } from './
 import { sendScripted } from './send.js';
 import { Settler } from './settler.js';
 import { keySlot } from './slot.js';
+import { TrackingLink } from './tracking.js';
 import type {
   HitOptions,
   HitResult,
@@ -54,6 +56,12 @@ function checkCluster(options: ResolvedOptions, keyPrefix: string): void {
     );
 }
 
+/** A tracker's near cache: the copies, and the connections that keep them correct. */
+interface NearCacheParts {
+  readonly cache: NearCache;
+  readonly link: TrackingLink;
+}
+
 /**
  * Create a hit tracker: `get(key)` reads a value and counts the hit in one round trip.
  *
@@ -64,7 +72,17 @@ export function createHitTracker(options: HitTrackerOptions): HitTracker {
   const resolved = resolveOptions(options);
   const executor = executorFor(options?.redis);
   if (executor.isCluster) checkCluster(resolved, executor.keyPrefix);
-  return new Tracker(resolved, executor, executor.isCluster);
+  let near: NearCacheParts | undefined;
+  if (resolved.cache) {
+    if (executor.isCluster)
+      throw new HitsConfigError(
+        'options.cache is not supported on a Redis Cluster: use it with a standalone or Sentinel ' +
+          'server, or leave cache out',
+      );
+    const cache = new NearCache(resolved.cache.maxKeys, resolved.cache.ttlMs);
+    near = { cache, link: new TrackingLink(trackingSourceOf(options.redis), cache) };
+  }
+  return new Tracker(resolved, executor, executor.isCluster, near);
 }
 
 class Tracker implements HitTracker {
@@ -92,6 +110,7 @@ class Tracker implements HitTracker {
     private readonly options: ResolvedOptions,
     private readonly executor: Executor,
     private readonly isCluster: boolean,
+    private readonly near: NearCacheParts | undefined,
   ) {
     this.maxPending = executor.maxPendingCommands();
     this.leaderboardSlot =
@@ -190,9 +209,11 @@ class Tracker implements HitTracker {
     const batch = new TurnBatch(this.context(Date.now()), this.scripts, (finish) =>
       this.settler.settle(finish),
     );
-    for (const [key, group] of byKey) batch.add(key, group);
+    const { near } = this;
+    const misses = near ? this.addCached(near, batch, byKey) : undefined;
+    if (!misses) for (const [key, group] of byKey) batch.add(key, group);
     let failed = false;
-    const done = sendScripted(this.executor, batch.commands(), (indexes, results) => {
+    const counted = sendScripted(this.executor, batch.commands(), (indexes, results) => {
       // Counted before any caller hears of the failure.
       if (!failed && results.some(([error]) => error)) {
         failed = true;
@@ -200,8 +221,102 @@ class Tracker implements HitTracker {
       }
       batch.deliver(indexes, results);
     });
+    const done =
+      near && misses && misses.length > 0
+        ? Promise.all([counted, this.readMisses(near, batch, misses)]).then(() => undefined)
+        : counted;
     this.inFlight.add(done);
     void done.finally(() => this.inFlight.delete(done));
+  }
+
+  /**
+   * Adds each key's calls with its value from the near cache when a copy is held; returns the
+   * keys to read on the tracking connection (none while it is not connected: the batch reads
+   * those values, as without a cache).
+   */
+  private addCached(
+    { cache, link }: NearCacheParts,
+    batch: TurnBatch,
+    byKey: ReadonlyMap<string, Op[]>,
+  ): string[] {
+    const live = link.live;
+    const nowMs = Date.now();
+    const misses: string[] = [];
+    for (const [key, ops] of byKey) {
+      let reads = 0;
+      for (const op of ops) if (op.kind !== 'hit') reads++;
+      if (reads === 0) {
+        if (!this.answerFromMemory(key, ops, null)) batch.add(key, ops);
+      } else if (!live) {
+        cache.miss(reads);
+        batch.add(key, ops);
+      } else {
+        const copy = cache.lookup(key, nowMs, reads);
+        if (copy) {
+          if (!this.answerFromMemory(key, ops, copy.value)) batch.add(key, ops, copy);
+        } else {
+          misses.push(key);
+          batch.add(key, ops, 'supplied');
+        }
+      }
+    }
+    return misses;
+  }
+
+  /**
+   * Buffered, with no windows or uniques to read: answers `ops` (whose value, if they need one,
+   * is the cached `value`) without any I/O when this tracker knows the key's total (from its
+   * last read or flush of the key), the calls counted in order on top of it. False when it
+   * cannot: the counts are read instead.
+   */
+  private answerFromMemory(key: string, ops: readonly Op[], value: string | null): boolean {
+    const { buffer, options } = this;
+    if (!buffer || options.windows.length > 0 || options.uniques) return false;
+    const known = buffer.total(key);
+    if (known === undefined) return false;
+    // A hit() was counted when it was called, so it is in the known total already.
+    let total = known;
+    for (const op of ops) if (op.kind === 'hit') total--;
+    const keys = counterKeys(options, this.isCluster, Date.now(), key);
+    for (const op of ops) {
+      if (op.kind === 'get') buffer.add(key, keys, op.visitor);
+      if (op.kind !== 'peek') total++;
+      if (op.kind === 'hit') op.resolve(total);
+      else op.resolve({ key, value, hits: total });
+    }
+    return true;
+  }
+
+  /**
+   * Reads `keys` on the tracking connection, keeps what is still valid and hands the values to
+   * `batch`. If that connection fails, reads them through the tracker's client instead (not
+   * kept), so a lost tracking connection costs a round trip, not the calls.
+   */
+  private async readMisses(
+    { cache, link }: NearCacheParts,
+    batch: TurnBatch,
+    keys: string[],
+  ): Promise<void> {
+    const read = cache.beginRead(keys);
+    let values: Array<string | null>;
+    try {
+      values = await link.read(keys);
+      cache.endRead(read, values, Date.now());
+    } catch {
+      cache.abandonRead(read);
+      const [error, reply] = await this.executor
+        .send([{ name: 'mget', args: keys, slot: -1 }])
+        .then((replies) => replies[0] ?? [new Error('no reply to MGET'), undefined])
+        .catch((failure: unknown) => [failure as Error, undefined] as const);
+      if (error) {
+        for (const key of keys) batch.supply(key, { error });
+        return;
+      }
+      values = reply as Array<string | null>;
+    }
+    keys.forEach((key, i) => {
+      batch.supply(key, { value: values[i] ?? null });
+    });
   }
 
   private assertOpen(): void {
@@ -292,6 +407,9 @@ class Tracker implements HitTracker {
       flushes: buffer?.flushes ?? 0,
       errors: this.errors + (buffer?.errors ?? 0),
       dropped: buffer?.dropped ?? 0,
+      ...(this.near
+        ? { cache: { ...this.near.cache.stats(), connected: this.near.link.live } }
+        : {}),
     };
   }
 
@@ -311,6 +429,7 @@ class Tracker implements HitTracker {
       if (this.scheduled) await new Promise((resolve) => setImmediate(resolve));
       else await Promise.all(this.inFlight);
     }
+    await this.near?.link.close();
     if (!this.buffer) return;
     try {
       await this.buffer.flush();

@@ -1,5 +1,6 @@
 import type { RedisPool } from '@hitpool/pool';
 import type { Cluster, Redis } from 'ioredis';
+import type { CacheStats } from './cache.js';
 import type { HitsError } from './errors.js';
 import type { WindowName } from './layout.js';
 
@@ -39,6 +40,14 @@ export interface HitTrackerOptions {
    * in memory before an early flush) default 10000.
    */
   buffer?: false | { flushIntervalMs?: number; maxPendingKeys?: number };
+  /**
+   * A near cache: `get`, `getMany` and `peek` serve values this process read from memory, kept
+   * correct by Redis (server-assisted client-side caching, `CLIENT TRACKING`). Default `false`.
+   * `maxKeys`: most values held, least recently used dropped first (default 10000, 1–10000000).
+   * `ttlMs`: most age of a held value in milliseconds, in case an invalidation were lost
+   * (default none). Standalone and Sentinel only; not with `mode: 'atomic'`.
+   */
+  cache?: false | { maxKeys?: number; ttlMs?: number };
 }
 
 /** What `get`/`peek` return for one key. */
@@ -68,6 +77,8 @@ export interface HitTrackerStats {
   errors: number;
   /** Buffered hits given up on (see the `error` event). */
   dropped: number;
+  /** The near cache's counters (only with `cache`). */
+  cache?: CacheStats;
 }
 
 /** Per-call options. */

@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest';
+import { NearCache } from './cache.js';
+
+describe('NearCache (the copies and what may enter them, no Redis)', () => {
+  it('keeps what a read answered and counts hits and misses per call', () => {
+    const cache = new NearCache(10, Number.POSITIVE_INFINITY);
+    expect(cache.lookup('a', 0, 2)).toBeUndefined();
+    const read = cache.beginRead(['a', 'b']);
+    cache.endRead(read, ['va', null], 0);
+    expect(cache.lookup('a', 1)).toEqual(expect.objectContaining({ value: 'va' }));
+    expect(cache.lookup('b', 1, 3)).toEqual(expect.objectContaining({ value: null }));
+    expect(cache.stats()).toEqual({ size: 2, hits: 4, misses: 2, invalidations: 0, resets: 0 });
+  });
+
+  it('drops the least recently used copy beyond maxKeys', () => {
+    const cache = new NearCache(2, Number.POSITIVE_INFINITY);
+    cache.endRead(cache.beginRead(['a', 'b']), ['1', '2'], 0);
+    cache.lookup('a', 0);
+    cache.endRead(cache.beginRead(['c']), ['3'], 0);
+    expect(cache.lookup('b', 0)).toBeUndefined();
+    expect(cache.lookup('a', 0)?.value).toBe('1');
+    expect(cache.lookup('c', 0)?.value).toBe('3');
+    expect(cache.stats().size).toBe(2);
+  });
+
+  it('forgets a copy older than ttlMs', () => {
+    const cache = new NearCache(10, 50);
+    cache.endRead(cache.beginRead(['a']), ['1'], 1_000);
+    expect(cache.lookup('a', 1_049)?.value).toBe('1');
+    expect(cache.lookup('a', 1_050)).toBeUndefined();
+    expect(cache.stats().size).toBe(0);
+  });
+
+  it('keeps out the reply of a read that an invalidation of its key overtook', () => {
+    const cache = new NearCache(10, Number.POSITIVE_INFINITY);
+    const read = cache.beginRead(['a', 'b']);
+    const later = cache.beginRead(['a']);
+    cache.invalidate(['a']);
+    cache.endRead(read, ['old a', 'b'], 0);
+    expect(cache.lookup('a', 0)).toBeUndefined();
+    expect(cache.lookup('b', 0)?.value).toBe('b');
+    // A read that began before the invalidation is kept out too, whenever it answers.
+    cache.endRead(later, ['old a'], 0);
+    expect(cache.lookup('a', 0)).toBeUndefined();
+    // One that began after it is kept.
+    cache.endRead(cache.beginRead(['a']), ['new a'], 0);
+    expect(cache.lookup('a', 0)?.value).toBe('new a');
+    expect(cache.stats().invalidations).toBe(1);
+  });
+
+  it('drops every copy on reset and keeps out every read then in flight', () => {
+    const cache = new NearCache(10, Number.POSITIVE_INFINITY);
+    cache.endRead(cache.beginRead(['a']), ['1'], 0);
+    const inFlight = cache.beginRead(['b']);
+    cache.reset();
+    cache.endRead(inFlight, ['2'], 0);
+    expect(cache.stats()).toEqual(expect.objectContaining({ size: 0, resets: 1 }));
+    const failed = cache.beginRead(['c']);
+    cache.abandonRead(failed);
+    cache.invalidate(['c']);
+    expect(cache.stats().size).toBe(0);
+  });
+});

@@ -1,0 +1,239 @@
+import { createPool, type RedisPool } from '@hitpool/pool';
+import { type RedisServer, randomPrefix, startRedisServer, waitFor } from '@hitpool/testing';
+import type { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createHitTracker, defaultHitKey, HitsConfigError, type HitTracker } from '../src/index.js';
+
+// A server of this file's own: the tests read INFO commandstats and run FLUSHALL.
+let server: RedisServer;
+let admin: Redis;
+let pool: RedisPool;
+beforeAll(async () => {
+  server = await startRedisServer();
+  admin = server.connect();
+  pool = createPool({ url: server.url });
+});
+afterAll(async () => {
+  await pool.close();
+  await admin.quit();
+  await server.close();
+});
+
+const NAME = 'hitpool-hits-near-cache';
+
+/** A tracker with a cache whose tracking connections are set up. */
+async function cachedTracker(
+  options: Omit<Parameters<typeof createHitTracker>[0], 'redis' | 'cache'> = {},
+  cache: { maxKeys?: number; ttlMs?: number } = {},
+): Promise<HitTracker> {
+  const hits = createHitTracker({ redis: pool, cache, ...options });
+  await waitFor('the near cache to connect', () => hits.stats().cache?.connected === true);
+  return hits;
+}
+
+const cacheOf = (hits: HitTracker) => {
+  const cache = hits.stats().cache;
+  if (cache === undefined) throw new Error('no cache stats');
+  return cache;
+};
+
+async function commandCalls(): Promise<Map<string, number>> {
+  const info = await admin.info('commandstats');
+  const calls = new Map<string, number>();
+  for (const match of info.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm))
+    calls.set(match[1] as string, Number(match[2]));
+  return calls;
+}
+
+/** The ids of the connections named `name` in CLIENT LIST, with their flags. */
+async function clientsNamed(name: string): Promise<Array<{ id: string; flags: string }>> {
+  const list = (await admin.client('LIST')) as string;
+  return list
+    .split('\n')
+    .filter((line) => line.includes(` name=${name} `))
+    .map((line) => ({
+      id: /\bid=(\d+)/.exec(line)?.[1] as string,
+      flags: /\bflags=(\S+)/.exec(line)?.[1] as string,
+    }));
+}
+
+describe('near cache', () => {
+  it('serves a value it read from memory; for a cached key only the counting is sent', async () => {
+    const p = randomPrefix('served');
+    await admin.set(`${p}k`, 'v');
+    const hits = await cachedTracker();
+    expect(await hits.get(`${p}k`)).toEqual({ key: `${p}k`, value: 'v', hits: 1 });
+    await admin.config('RESETSTAT');
+    const results = await Promise.all(Array.from({ length: 5 }, () => hits.get(`${p}k`)));
+    expect(results.map((result) => result.value)).toEqual(['v', 'v', 'v', 'v', 'v']);
+    expect(results.map((result) => result.hits)).toEqual([2, 3, 4, 5, 6]);
+    expect(await hits.peek(`${p}k`)).toEqual({ key: `${p}k`, value: 'v', hits: 6 });
+    const calls = await commandCalls();
+    // The counts were read and written inside scripts; the value was not read again.
+    expect(calls.get('get') ?? 0).toBe(1);
+    expect(calls.get('mget') ?? 0).toBe(0);
+    expect(calls.get('incrby')).toBe(1);
+    expect(cacheOf(hits)).toEqual(expect.objectContaining({ size: 1, hits: 6, misses: 1 }));
+    await hits.close();
+  });
+
+  it('caches missing keys and getMany reads, and drops least recently used copies beyond maxKeys', async () => {
+    const p = randomPrefix('lru');
+    await admin.mset(`${p}a`, 'A', `${p}b`, 'B', `${p}c`, 'C');
+    const hits = await cachedTracker({}, { maxKeys: 2 });
+    const first = await hits.getMany([`${p}a`, `${p}b`, `${p}missing`]);
+    expect(first.map((result) => result.value)).toEqual(['A', 'B', null]);
+    expect(cacheOf(hits).size).toBe(2);
+    await hits.get(`${p}c`);
+    expect(cacheOf(hits)).toEqual(expect.objectContaining({ size: 2, misses: 4 }));
+    expect((await hits.get(`${p}missing`)).value).toBe(null);
+    expect(cacheOf(hits).hits).toBe(1);
+    await hits.close();
+  });
+
+  it("drops a copy when another client changes the key, and never tracks the tracker's counters", async () => {
+    const p = randomPrefix('invalidate');
+    await admin.set(`${p}k`, 'old');
+    const hits = await cachedTracker();
+    const counter = createHitTracker({ redis: admin });
+    expect((await hits.get(`${p}k`)).value).toBe('old');
+    // Another process counting the same key writes its counters: no invalidation for them.
+    for (let i = 0; i < 50; i++) await counter.get(`${p}k`);
+    await counter.hit(`${p}k`);
+    expect((await hits.get(`${p}k`)).hits).toBe(53);
+    expect(cacheOf(hits).invalidations).toBe(0);
+    await admin.set(`${p}k`, 'new');
+    await waitFor('the invalidation', () => cacheOf(hits).invalidations === 1);
+    expect((await hits.get(`${p}k`)).value).toBe('new');
+    expect(cacheOf(hits).invalidations).toBe(1);
+    await counter.close();
+    await hits.close();
+  });
+
+  it('turns tracking on only for connections of its own, and closes them on close()', async () => {
+    const hits = await cachedTracker();
+    await hits.get(randomPrefix('own'));
+    const own = await clientsNamed(NAME);
+    expect(own).toHaveLength(2);
+    expect(own.filter((client) => client.flags.includes('t'))).toHaveLength(1);
+    const list = (await admin.client('LIST')) as string;
+    const tracked = list.split('\n').filter((line) => /\bflags=\S*t/.test(line));
+    expect(tracked).toHaveLength(1);
+    await hits.close();
+    expect(await clientsNamed(NAME)).toEqual([]);
+    expect(cacheOf(hits).connected).toBe(false);
+  });
+
+  it('after FLUSHALL serves nothing it held', async () => {
+    const p = randomPrefix('flush');
+    await admin.set(`${p}k`, 'v');
+    const hits = await cachedTracker();
+    expect((await hits.get(`${p}k`)).value).toBe('v');
+    const resets = cacheOf(hits).resets;
+    await admin.flushall();
+    await waitFor('the flush invalidation', () => cacheOf(hits).resets > resets);
+    expect(await hits.get(`${p}k`)).toEqual({ key: `${p}k`, value: null, hits: 1 });
+    await hits.close();
+  });
+
+  it('empties itself when a tracking connection is lost, serves from Redis meanwhile, then tracks again', async () => {
+    const p = randomPrefix('lost');
+    await admin.set(`${p}k`, 'v1');
+    const hits = await cachedTracker();
+    expect((await hits.get(`${p}k`)).value).toBe('v1');
+    for (const { id } of await clientsNamed(NAME)) await admin.client('KILL', 'ID', id);
+    await waitFor('the reset', () => cacheOf(hits).resets === 1);
+    expect(cacheOf(hits).size).toBe(0);
+    await admin.set(`${p}k`, 'v2');
+    expect((await hits.get(`${p}k`)).value).toBe('v2');
+    await waitFor('tracking again', () => cacheOf(hits).connected);
+    expect((await hits.get(`${p}k`)).value).toBe('v2');
+    expect((await hits.get(`${p}k`)).value).toBe('v2');
+    expect(cacheOf(hits).size).toBe(1);
+    const invalidations = cacheOf(hits).invalidations;
+    await admin.set(`${p}k`, 'v3');
+    await waitFor('the invalidation', () => cacheOf(hits).invalidations > invalidations);
+    expect((await hits.get(`${p}k`)).value).toBe('v3');
+    await hits.close();
+  });
+
+  it('forgets a copy older than ttlMs', async () => {
+    const p = randomPrefix('ttl');
+    await admin.set(`${p}k`, 'v');
+    const hits = await cachedTracker({}, { ttlMs: 50 });
+    await hits.get(`${p}k`);
+    await hits.get(`${p}k`);
+    expect(cacheOf(hits)).toEqual(expect.objectContaining({ hits: 1, misses: 1 }));
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    await hits.get(`${p}k`);
+    expect(cacheOf(hits)).toEqual(expect.objectContaining({ hits: 1, misses: 2 }));
+    await hits.close();
+  });
+
+  it('once an invalidation is delivered, no get returns the old value (writes racing reads)', async () => {
+    const key = `${randomPrefix('race')}k`;
+    await admin.set(key, '0');
+    const hits = await cachedTracker({ windows: ['minute'], uniques: true, leaderboard: true });
+    let delivered = 0;
+    let writing = true;
+    const stale: string[] = [];
+    const readers = Array.from({ length: 8 }, async () => {
+      while (writing) {
+        const floor = delivered;
+        const { value } = await hits.get(key, { visitor: 'v' });
+        if (Number(value) < floor) stale.push(`${value} after ${floor} was delivered`);
+      }
+    });
+    for (let i = 1; i <= 2_000; i++) {
+      const before = cacheOf(hits).invalidations;
+      await admin.set(key, String(i));
+      // No invalidation comes when no copy of the old value was made; then none can be served.
+      const until = Date.now() + 10;
+      while (cacheOf(hits).invalidations === before && Date.now() < until)
+        await new Promise((resolve) => setImmediate(resolve));
+      if (cacheOf(hits).invalidations > before) delivered = i;
+    }
+    writing = false;
+    await Promise.all(readers);
+    expect(stale).toEqual([]);
+    expect(cacheOf(hits).invalidations).toBeGreaterThan(100);
+    await hits.close();
+  });
+
+  it('with buffer, a cached get does no I/O: hits are the last flushed total plus unwritten hits', async () => {
+    const p = randomPrefix('buffered');
+    await admin.set(`${p}k`, 'v');
+    const hits = await cachedTracker({ buffer: { flushIntervalMs: 60_000 } });
+    expect(await hits.get(`${p}k`)).toEqual({ key: `${p}k`, value: 'v', hits: 1 });
+    await hits.flush();
+    // Another process counts 10 hits meanwhile.
+    await admin.incrby(defaultHitKey(`${p}k`), 10);
+    await admin.config('RESETSTAT');
+    expect(await hits.get(`${p}k`)).toEqual({ key: `${p}k`, value: 'v', hits: 2 });
+    expect(await hits.hit(`${p}k`)).toBe(3);
+    expect(Object.fromEntries(await commandCalls())).toEqual({ 'config|resetstat': 1 });
+    await hits.flush();
+    expect(await hits.get(`${p}k`)).toEqual({ key: `${p}k`, value: 'v', hits: 14 });
+    await hits.close();
+    expect(await admin.get(defaultHitKey(`${p}k`))).toBe('14');
+  });
+
+  it('refuses bad cache options and atomic mode with HitsConfigError', () => {
+    const bad = [
+      { maxKeys: 0 },
+      { maxKeys: 1.5 },
+      { maxKeys: '10' },
+      { ttlMs: 0 },
+      { ttlMs: -5 },
+      { ttlMs: Number.NaN },
+      'yes',
+    ];
+    for (const cache of bad)
+      expect(() => createHitTracker({ redis: pool, cache: cache as { maxKeys?: number } })).toThrow(
+        HitsConfigError,
+      );
+    expect(() => createHitTracker({ redis: pool, cache: {}, mode: 'atomic' })).toThrow(
+      /cannot be combined with cache/,
+    );
+  });
+});
