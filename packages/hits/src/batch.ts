@@ -11,6 +11,7 @@ import { HitsConfigError } from './errors.js';
 import { type CounterKeys, counterKeys, windowIndex, windowTtlSeconds } from './layout.js';
 import type { ResolvedOptions } from './options.js';
 import { type LuaScript, MAX_BATCH_KEYS } from './script.js';
+import type { PartWork } from './single-key.js';
 
 /** The scripts a turn is sent with (one set per tracker: see `LuaScript`). */
 export interface BatchScripts {
@@ -51,11 +52,11 @@ export interface TurnContext {
 }
 
 // Sections of a part (flags of the batch script).
-const VALUE = 1;
-const COUNTER = 2;
-const UNIQUES = 4;
-const BOARD = 8;
-const COUNT_UNIQUES = 16;
+export const VALUE = 1;
+export const COUNTER = 2;
+export const UNIQUES = 4;
+export const BOARD = 8;
+export const COUNT_UNIQUES = 16;
 
 /** One key's calls of this turn, and what its parts answered. */
 interface Group {
@@ -93,7 +94,7 @@ const toCount = (value: unknown): number =>
   value === null || value === undefined || value === false ? 0 : Number(value);
 
 /** Entries a part has in the batch script's flat reply (see `BATCH_SCRIPT`). */
-function placesOf(flags: number, windows: number): number {
+export function placesOf(flags: number, windows: number): number {
   let places = 0;
   if (flags & VALUE) places++;
   if (flags & COUNTER) places += 1 + windows;
@@ -142,6 +143,8 @@ export class TurnBatch {
    */
   readonly #countFlags: number;
   readonly #partsBySlot = new Map<number, Part[]>();
+  /** On a Cluster in pipeline mode: a TRYAGAIN can be answered with single-key commands. */
+  readonly #splittable: boolean;
   /** Keys whose value is read elsewhere, until {@link supply} hands it over. */
   readonly #supplied = new Map<string, Group>();
   /** The parts of each command returned by `commands()`, by command index. */
@@ -163,6 +166,7 @@ export class TurnBatch {
     const { options } = ctx;
     this.#plain =
       options.windows.length === 0 && !options.uniques && options.leaderboardKey === undefined;
+    this.#splittable = ctx.isCluster && options.mode !== 'atomic';
     this.#countFlags =
       this.#plain || options.mode === 'atomic'
         ? 0
@@ -301,6 +305,7 @@ export class TurnBatch {
           script = batch;
           command = this.#command(script, slot, chunk, header, this.#batchPart);
         }
+        if (this.#splittable) command = { ...command, splittable: true };
         this.#commandParts.push(chunk);
         this.#commandScripts.push(script);
         // The pool's maxPendingCommands counts a batch as the callers it carries.
@@ -362,6 +367,17 @@ export class TurnBatch {
     const argv: Arguments = header.slice();
     for (const part of chunk) append(part, keys, argv);
     return script.command(slot, keys, argv);
+  }
+
+  /** What each part of command `index` asks for, to send it as single-key commands. */
+  workOf(index: number): PartWork[] {
+    return (this.#commandParts[index] ?? []).map(({ group, flags }) => ({
+      key: group.key,
+      keys: group.keys,
+      flags,
+      n: flags & (COUNTER | BOARD) ? group.n : 0,
+      visitors: flags & UNIQUES ? group.visitors : NONE,
+    }));
   }
 
   /** Replies of some commands (`replies[j]` for command `indexes[j]`): settle finished keys. */

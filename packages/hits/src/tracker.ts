@@ -3,7 +3,13 @@ import { backlogFull } from '@hitpool/pool/transport';
 import { type BatchScripts, type Op, TurnBatch, type TurnContext } from './batch.js';
 import { HitBuffer } from './buffer.js';
 import { NearCache } from './cache.js';
-import { type Executor, executorFor, type RedisCommand, trackingSourceOf } from './client.js';
+import {
+  type Executor,
+  executorFor,
+  type RedisCommand,
+  type Reply,
+  trackingSourceOf,
+} from './client.js';
 import {
   HitsClosedError,
   HitsConfigError,
@@ -23,6 +29,7 @@ import {
 import { BATCH_SCRIPT, COUNT_SCRIPT, LuaScript, READ_AND_COUNT_SCRIPT } from './script.js';
 import { sendScripted } from './send.js';
 import { Settler } from './settler.js';
+import { type Leaderboard, sendSingly } from './single-key.js';
 import { keySlot } from './slot.js';
 import { TrackingLink } from './tracking.js';
 import type {
@@ -55,6 +62,8 @@ function checkCluster(options: ResolvedOptions, keyPrefix: string): void {
         'the same round trip, not atomically) or turn the leaderboard off',
     );
 }
+
+const isTryAgain = ([error]: Reply) => error?.message.startsWith('TRYAGAIN') === true;
 
 /** A tracker's near cache: the copies, and the connections that keep them correct. */
 interface NearCacheParts {
@@ -90,6 +99,7 @@ class Tracker implements HitTracker {
   private readonly buffer: HitBuffer | undefined;
   private readonly timer: NodeJS.Timeout | undefined;
   private readonly leaderboardSlot: number;
+  private readonly board: Leaderboard;
   private queue: Op[] = [];
   private scheduled = false;
   private readonly settler = new Settler(() => this.schedule());
@@ -115,6 +125,7 @@ class Tracker implements HitTracker {
     this.maxPending = executor.maxPendingCommands();
     this.leaderboardSlot =
       isCluster && options.leaderboardKey !== undefined ? keySlot(options.leaderboardKey) : -1;
+    this.board = { key: options.leaderboardKey, slot: this.leaderboardSlot };
     if (options.buffer) {
       this.buffer = new HitBuffer(
         {
@@ -213,14 +224,35 @@ class Tracker implements HitTracker {
     const misses = near ? this.addCached(near, batch, byKey) : undefined;
     if (!misses) for (const [key, group] of byKey) batch.add(key, group);
     let failed = false;
-    const counted = sendScripted(this.executor, batch.commands(), (indexes, results) => {
+    const commands = batch.commands();
+    const resends: Array<Promise<void>> = [];
+    const deliver = (indexes: readonly number[], results: readonly Reply[]) => {
       // Counted before any caller hears of the failure.
       if (!failed && results.some(([error]) => error)) {
         failed = true;
         this.errors++;
       }
       batch.deliver(indexes, results);
-    });
+    };
+    const counted = sendScripted(this.executor, commands, (indexes, results) => {
+      const direct: number[] = [];
+      const directResults: Reply[] = [];
+      indexes.forEach((index, j) => {
+        const result = results[j] as Reply;
+        if (commands[index]?.splittable && isTryAgain(result)) {
+          // Its slot is being migrated: its parts go again as single-key commands.
+          resends.push(
+            sendSingly(this.executor, batch.workOf(index), this.board).then((flat) =>
+              deliver([index], [[null, flat]]),
+            ),
+          );
+        } else {
+          direct.push(index);
+          directResults.push(result);
+        }
+      });
+      if (direct.length > 0) deliver(direct, directResults);
+    }).then(() => Promise.all(resends).then(() => undefined));
     const done =
       near && misses && misses.length > 0
         ? Promise.all([counted, this.readMisses(near, batch, misses)]).then(() => undefined)

@@ -364,6 +364,53 @@ describe('a tracker on a 3-master Cluster', () => {
     }
   });
 
+  it('keeps counting while its slot migrates for longer than a command may take (single-key commands on TRYAGAIN)', async () => {
+    await awayFromWindowEdge();
+    const pool = createPool({
+      cluster: { nodes: cluster.startupNodes.slice() },
+      commandTimeoutMs: 500,
+    });
+    const hits = createHitTracker({
+      redis: pool,
+      windows: ['minute'],
+      uniques: true,
+      leaderboard: { key: 'migrating:board' },
+    });
+    const keys = Array.from({ length: 20 }, (_, i) => `migrating:{slow}:${i}`);
+    for (const key of keys) await hits.get(key, { visitor: 'first' });
+    const slot = keySlot(keys[0] as string);
+    const source = await cluster.masterForSlot(slot);
+    const target = (await cluster.masters()).find((master) => master !== source);
+    if (target === undefined) throw new Error('no other master');
+    // Two keys per MIGRATE, 100 ms apart: the slot is half moved for seconds.
+    let moving = true;
+    const move = cluster.moveSlot(slot, source, target, { batch: 2, pauseMs: 100 }).finally(() => {
+      moving = false;
+    });
+    let rounds = 0;
+    const failures: string[] = [];
+    while (moving) {
+      const settled = await Promise.allSettled(
+        keys.map((key) => hits.get(key, { visitor: `v${rounds}` })),
+      );
+      for (const outcome of settled)
+        if (outcome.status === 'rejected') failures.push(String(outcome.reason));
+      rounds++;
+    }
+    expect(await move).toBeGreaterThan(40);
+    expect(failures).toEqual([]);
+    expect(rounds).toBeGreaterThan(5);
+    for (const key of keys) {
+      const result = await hits.peek(key);
+      expect(result).toMatchObject({ hits: rounds + 1, windows: { minute: rounds + 1 } });
+      // A HyperLogLog estimate (about 0.81 % standard error).
+      expect(Math.abs((result.uniques ?? 0) / (rounds + 1) - 1)).toBeLessThan(0.05);
+    }
+    expect((await hits.top(1))[0]?.hits).toBe(rounds + 1);
+    await hits.close();
+    await pool.close();
+  });
+
   it('works with a Cluster RedisPool and leaves the pool open', async () => {
     const pool = createPool({ cluster: { nodes: cluster.startupNodes.slice() } });
     const hits = createHitTracker({ redis: pool, mode: 'atomic', uniques: true });

@@ -175,8 +175,10 @@ export async function sendToCluster(
       results.forEach((reply, j) => {
         const index = indexes[j] as number;
         const message = reply[0]?.message ?? '';
-        if (redirectOf(message) === 'ASK') asked.push(index);
-        else if (!last && isReroute(message)) {
+        const kind = redirectOf(message);
+        const command = commands[index] as TransportCommand;
+        if (kind === 'ASK') asked.push(index);
+        else if (!last && isReroute(message) && !(kind === 'TRYAGAIN' && command.splittable)) {
           again.push(index);
           if (message.startsWith('MOVED ')) {
             const target = findNode(cluster, nodes, message.split(' ')[2] ?? '');

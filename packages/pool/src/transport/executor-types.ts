@@ -8,6 +8,12 @@ export interface TransportCommand {
    * shared client's `maxPendingCommands`. Default 1.
    */
   readonly callers?: number;
+  /**
+   * The sender can do this command's work as single-key commands instead: on a Cluster a
+   * `TRYAGAIN` (several keys of a slot that is being migrated, some moved and some not) is
+   * handed back at once instead of retried, since it lasts until the whole slot has moved.
+   */
+  readonly splittable?: boolean;
 }
 
 /** The outcome of one {@link TransportCommand}. */
