@@ -39,7 +39,10 @@ export interface RedisCluster {
   masters(): Promise<RedisServer[]>;
   /** `CLUSTER KEYSLOT key`, asked of the server. */
   keySlot(key: string): Promise<number>;
-  /** Planned failover: `CLUSTER FAILOVER` on `replica`; resolves when it is master. */
+  /**
+   * Planned failover: `CLUSTER FAILOVER` on `replica` (asked again, up to 3 times, when Redis
+   * gave it up); resolves when it is master.
+   */
   failover(replica: RedisServer): Promise<void>;
   /** Resolves once every node reports `cluster_state:ok`. */
   waitUntilHealthy(timeoutMs?: number): Promise<void>;
@@ -151,12 +154,21 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
       throw new Error(`no master serves slot ${slot}`);
     },
     async failover(replica) {
-      await replica.cli('CLUSTER', 'FAILOVER');
-      await waitFor(
-        'the replica to become master',
-        async () => (await role(replica)) === 'master',
-        15_000,
-      );
+      // Redis gives up a manual failover after 5 s when the replica cannot catch up with the
+      // paused master (it happens under heavy load); an operator asks again, and so does this.
+      for (let attempt = 1; ; attempt++) {
+        await replica.cli('CLUSTER', 'FAILOVER');
+        try {
+          await waitFor(
+            'the replica to become master',
+            async () => (await role(replica)) === 'master',
+            6_000,
+          );
+          return;
+        } catch (error) {
+          if (attempt === 3) throw error;
+        }
+      }
     },
     async waitUntilHealthy(timeoutMs = 20_000) {
       await waitFor(
