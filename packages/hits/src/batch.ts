@@ -72,6 +72,8 @@ interface Group {
   /** Parts still waiting for a reply. */
   pending: number;
   value: string | null;
+  /** The value came with the calls (near cache): a reply's value place does not replace it. */
+  valueKnown: boolean;
   /** The flat reply holding this key's total and window totals, and where they start. */
   counts: readonly unknown[];
   countsAt: number;
@@ -218,17 +220,23 @@ export class TurnBatch {
       localWindows: local ? keys.windows.map((w) => local.window(key, w.key)) : NONE,
       pending: 0,
       value: null,
+      valueKnown: false,
       counts: NONE,
       countsAt: 0,
       uniques: undefined,
       error: undefined,
     };
+    // A value the near cache holds: the fast scripts leave it unread (a `#` before the count).
+    const known = needValue && typeof source === 'object';
     const readValue = needValue && source === 'read';
     if (needValue && source === 'supplied') {
       group.pending++;
       this.#supplied.set(key, group);
-    } else if (typeof source === 'object') group.value = source.value;
-    if (keys.keySlot === keys.counterSlot && (readValue || !needValue)) {
+    } else if (typeof source === 'object') {
+      group.value = source.value;
+      group.valueKnown = true;
+    }
+    if (keys.keySlot === keys.counterSlot && (readValue || known || !needValue)) {
       // The fast scripts read the value of every part (and the distinct visitors): for a hit()
       // alone that read is wasted but costs less than a second kind of call.
       if (this.#plain) {
@@ -249,6 +257,7 @@ export class TurnBatch {
     const section = (slot: number, flags: number) =>
       sections.set(slot, (sections.get(slot) ?? 0) | flags);
     if (readValue) section(keys.keySlot, VALUE);
+    // The batch script reads nothing for a known value: its part has no value section.
     let counter = COUNTER;
     if (options.uniques && (wantUniques || visitors.length > 0)) counter |= UNIQUES;
     if (wantUniques) counter |= COUNT_UNIQUES;
@@ -325,7 +334,7 @@ export class TurnBatch {
   /** Appends a part's KEYS and ARGV for {@link READ_AND_COUNT_SCRIPT}. */
   readonly #readAndCountPart = ({ group }: Part, keys: string[], argv: Arguments): void => {
     keys.push(group.key, group.keys.counter);
-    argv.push(group.n);
+    argv.push(group.valueKnown ? `#${group.n}` : group.n);
   };
 
   /** Appends a part's KEYS and ARGV for {@link COUNT_SCRIPT}. */
@@ -336,7 +345,12 @@ export class TurnBatch {
     for (const window of derived.windows) keys.push(window.key);
     if (options.uniques) keys.push(derived.companions?.uniques as string);
     if (options.leaderboardKey !== undefined) keys.push(options.leaderboardKey);
-    argv.push(group.n, group.key, group.visitors.length, ...group.visitors);
+    argv.push(
+      group.valueKnown ? `#${group.n}` : group.n,
+      group.key,
+      group.visitors.length,
+      ...group.visitors,
+    );
   };
 
   /** Appends a part's KEYS and ARGV for {@link BATCH_SCRIPT}. */
@@ -404,7 +418,7 @@ export class TurnBatch {
           let i = at;
           if (flags & VALUE) {
             const read = flat[i++];
-            group.value = typeof read === 'string' ? read : null;
+            if (!group.valueKnown) group.value = typeof read === 'string' ? read : null;
           }
           if (flags & COUNTER) {
             group.counts = flat;

@@ -19,8 +19,15 @@ export interface LocalCounts {
   /** Hits of `key` not yet written, as seen when a read is sent. */
   hits(key: string): number;
   window(key: string, windowKey: string): number;
-  /** Count one hit (a `get` counts when its read succeeded). */
-  add(key: string, keys: CounterKeys, visitor: string | undefined): void;
+  /**
+   * Count one hit (a `get` counts when its read succeeded). `keys` is the key's derived keys, or
+   * a function giving them (called only when they are needed: a key not pending yet, or windows).
+   */
+  add(
+    key: string,
+    keys: CounterKeys | ((key: string) => CounterKeys),
+    visitor: string | undefined,
+  ): void;
   /** Best known total of `key` without asking Redis: for `hit()` when the read fails. */
   estimate(key: string): number;
   /** The total a read just returned for `key`. */
@@ -180,8 +187,19 @@ export class HitBuffer implements LocalCounts {
   }
 
   /** Count one hit of `key` in its current windows (`keys.windows`). */
-  add(key: string, keys: CounterKeys, visitor: string | undefined): void {
+  add(
+    key: string,
+    keysOf: CounterKeys | ((key: string) => CounterKeys),
+    visitor: string | undefined,
+  ): void {
     let entry = this.pending.get(key);
+    // Window keys change with time, so they are derived for every hit of a tracker that has any.
+    const keys =
+      typeof keysOf !== 'function'
+        ? keysOf
+        : entry === undefined || entry.keys.windows.length > 0
+          ? keysOf(key)
+          : entry.keys;
     if (entry === undefined) {
       if (this.pendingKeys >= this.host.maxPendingKeys) {
         if (this.inFlight === undefined && this.ready()) void this.flush().catch(() => undefined);

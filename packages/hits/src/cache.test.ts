@@ -13,14 +13,31 @@ describe('NearCache (the copies and what may enter them, no Redis)', () => {
   });
 
   it('drops the least recently used copy beyond maxKeys', () => {
-    const cache = new NearCache(2, Number.POSITIVE_INFINITY);
-    cache.endRead(cache.beginRead(['a', 'b']), ['1', '2'], 0);
+    const cache = new NearCache(4, Number.POSITIVE_INFINITY);
+    cache.endRead(cache.beginRead(['a', 'b', 'c', 'd']), ['1', '2', '3', '4'], 0);
+    // Used when older than half the cache: it moves to the back.
     cache.lookup('a', 0);
-    cache.endRead(cache.beginRead(['c']), ['3'], 0);
+    cache.endRead(cache.beginRead(['e']), ['5'], 0);
     expect(cache.lookup('b', 0)).toBeUndefined();
     expect(cache.lookup('a', 0)?.value).toBe('1');
-    expect(cache.lookup('c', 0)?.value).toBe('3');
-    expect(cache.stats().size).toBe(2);
+    expect(cache.stats().size).toBe(4);
+    // A copy used at least once every maxKeys / 2 stores stays however many are stored.
+    for (let i = 0; i < 20; i++) {
+      cache.endRead(cache.beginRead([`k${i}`]), ['x'], 0);
+      expect(cache.lookup('a', 0)?.value).toBe('1');
+    }
+  });
+
+  it('keeps its bookkeeping bounded while copies come and go', () => {
+    const cache = new NearCache(100, Number.POSITIVE_INFINITY);
+    for (let i = 0; i < 50_000; i++) {
+      const key = `k${i % 150}`;
+      if (i % 3 === 0) cache.invalidate([key]);
+      else if (cache.lookup(key, 0) === undefined) cache.endRead(cache.beginRead([key]), ['v'], 0);
+      expect(cache.stats().size).toBeLessThanOrEqual(100);
+    }
+    const held = Array.from({ length: 150 }, (_, i) => cache.lookup(`k${i}`, 0)).filter(Boolean);
+    expect(held).toHaveLength(cache.stats().size);
   });
 
   it('forgets a copy older than ttlMs', () => {

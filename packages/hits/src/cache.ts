@@ -4,7 +4,8 @@
  * A copy enters only from a read made on the tracking connection (so Redis tracks the key for
  * this process) and only if no invalidation of that key, and no reset, arrived while the read was
  * in flight: an invalidation can overtake the reply it concerns, since the two travel on
- * different connections. Least recently used copies go first once `maxKeys` are held; `ttlMs`
+ * different connections. Least recently used copies go first once `maxKeys` are held (a copy
+ * used at least once every `maxKeys / 2` stores is never dropped); `ttlMs`
  * bounds a copy's age in case an invalidation were ever lost.
  */
 
@@ -28,6 +29,8 @@ interface Entry {
   readonly value: string | null;
   /** `Infinity` without `ttlMs`. */
   readonly expiresAt: number;
+  /** When it was stored or last moved to the back (see `NearCache.#orderKeys`). */
+  stamp: number;
 }
 
 /** A read of values in flight: which of its keys may still be kept when it answers. */
@@ -41,6 +44,17 @@ export interface CacheRead {
 export class NearCache {
   readonly #entries = new Map<string, Entry>();
   readonly #reads = new Map<string, Set<CacheRead>>();
+  /**
+   * Keys in the order they were stored or moved to the back, with the stamp they had then; an
+   * entry whose stamp has changed since (moved again, dropped) is skipped. The oldest go first.
+   * Kept apart from the Map: dropping a Map's first entry again and again is slow in V8 (its
+   * iterator walks over every deleted slot until the table is rebuilt).
+   */
+  #orderKeys: string[] = [];
+  #orderStamps: number[] = [];
+  #head = 0;
+  /** Stamps given so far: an entry's age in stores and moves. */
+  #stamps = 0;
   #hits = 0;
   #misses = 0;
   #invalidations = 0;
@@ -57,7 +71,7 @@ export class NearCache {
 
   /**
    * The held copy of `key` for `calls` calls (counted as hits), or `undefined` (counted as
-   * misses).
+   * misses; `calls` 0 counts nothing).
    */
   lookup(key: string, nowMs: number, calls = 1): { value: string | null } | undefined {
     const entry = this.#entries.get(key);
@@ -66,11 +80,17 @@ export class NearCache {
       this.#misses += calls;
       return undefined;
     }
-    // Map order is insertion order: re-inserting makes it the most recently used.
-    this.#entries.delete(key);
-    this.#entries.set(key, entry);
+    // A copy used once it is older than half the cache moves to the back; moving it on every
+    // use would cost more for the same effect: a copy used at least once every maxKeys / 2
+    // stores is never dropped.
+    if (this.#stamps - entry.stamp > this.maxKeys / 2) this.#toBack(key, entry);
     this.#hits += calls;
     return entry;
+  }
+
+  /** `calls` calls were answered with a copy found by a `lookup` that counted nothing. */
+  countHits(calls: number): void {
+    this.#hits += calls;
   }
 
   /** `calls` calls read their value from Redis without looking (the cache is not connected). */
@@ -117,6 +137,9 @@ export class NearCache {
   reset(): void {
     this.#resets++;
     this.#entries.clear();
+    this.#orderKeys = [];
+    this.#orderStamps = [];
+    this.#head = 0;
     for (const reads of this.#reads.values()) for (const read of reads) read.all = true;
   }
 
@@ -131,12 +154,53 @@ export class NearCache {
   }
 
   #store(key: string, value: string | null, nowMs: number): void {
-    this.#entries.delete(key);
-    if (this.#entries.size >= this.maxKeys) {
-      const oldest = this.#entries.keys().next();
-      if (!oldest.done) this.#entries.delete(oldest.value);
+    if (!this.#entries.has(key)) while (this.#entries.size >= this.maxKeys) this.#dropOldest();
+    const entry: Entry = { value, expiresAt: nowMs + this.ttlMs, stamp: 0 };
+    this.#entries.set(key, entry);
+    this.#toBack(key, entry);
+  }
+
+  #toBack(key: string, entry: Entry): void {
+    entry.stamp = ++this.#stamps;
+    this.#orderKeys.push(key);
+    this.#orderStamps.push(entry.stamp);
+    // Moves, and copies dropped by invalidations, leave stale places behind: keep only the live
+    // ones once the stale ones outnumber them, so the order stays within a few times maxKeys.
+    if (this.#orderKeys.length - this.#head > 2 * this.maxKeys + 1024) this.#compact();
+  }
+
+  #compact(): void {
+    const keys: string[] = [];
+    const stamps: number[] = [];
+    for (let i = this.#head; i < this.#orderKeys.length; i++) {
+      const key = this.#orderKeys[i] as string;
+      const stamp = this.#orderStamps[i] as number;
+      if (this.#entries.get(key)?.stamp === stamp) {
+        keys.push(key);
+        stamps.push(stamp);
+      }
     }
-    this.#entries.set(key, { value, expiresAt: nowMs + this.ttlMs });
+    this.#orderKeys = keys;
+    this.#orderStamps = stamps;
+    this.#head = 0;
+  }
+
+  #dropOldest(): void {
+    while (this.#head < this.#orderKeys.length) {
+      const key = this.#orderKeys[this.#head] as string;
+      const stamp = this.#orderStamps[this.#head] as number;
+      this.#head++;
+      if (this.#entries.get(key)?.stamp === stamp) {
+        this.#entries.delete(key);
+        break;
+      }
+    }
+    // Forget the walked-over part once it is most of the arrays.
+    if (this.#head > 1024 && this.#head * 2 > this.#orderKeys.length) {
+      this.#orderKeys = this.#orderKeys.slice(this.#head);
+      this.#orderStamps = this.#orderStamps.slice(this.#head);
+      this.#head = 0;
+    }
   }
 
   #forget(read: CacheRead): void {

@@ -140,21 +140,24 @@ return out
 
 /**
  * The batch script's fast path, for trackers without windows, uniques or leaderboard: KEYS are
- * pairs of a key and its counter, ARGV the hits to add per pair (0 = read only). Per pair the
- * value is read first and the counter's INCRBY is the only write, so a pair either counts or
- * fails as a whole. The reply is the same as {@link BATCH_SCRIPT}'s for such parts: per pair
- * the value and the total, or the error and `false`.
+ * pairs of a key and its counter, ARGV the hits to add per pair (0 = read only), prefixed with
+ * `#` when the caller holds the value already (the near cache): then it is not read, and its
+ * place in the reply is `false`. Per pair the value is read first and the counter's INCRBY is
+ * the only write, so a pair either counts or fails as a whole. The reply is the same as
+ * {@link BATCH_SCRIPT}'s for such parts: per pair the value and the total, or the error and
+ * `false`.
  */
 export const READ_AND_COUNT_SCRIPT = `
 local call = redis.pcall
 local out = {}
 for j = 1, #ARGV do
-  local v = call('GET', KEYS[2 * j - 1])
+  local n = ARGV[j]
+  local v = false
+  if string.byte(n) == 35 then n = string.sub(n, 2) else v = call('GET', KEYS[2 * j - 1]) end
   local c
   if type(v) == 'table' then
     c = false
   else
-    local n = ARGV[j]
     if n == '0' then
       c = call('GET', KEYS[2 * j])
       if c == false then
@@ -179,7 +182,8 @@ return out
  * server): the tracker's features are fixed per call, so each part carries only what varies.
  *
  * ARGV starts with W, one TTL (seconds) per window, then '1' or '0' for uniques and for the
- * leaderboard; then per part `n` (hits to add, above 0), the leaderboard member (the key as the
+ * leaderboard; then per part `n` (hits to add, above 0; prefixed with `#` when the caller holds
+ * the value already, which is then not read and `false` in the reply), the leaderboard member (the key as the
  * caller named it: a client's `keyPrefix` applies to KEYS only), the number of visitors and the
  * visitors. KEYS per part: the key, its counter, the W window keys, the HyperLogLog (uniques) and
  * the leaderboard (leaderboard).
@@ -202,6 +206,8 @@ local k = 1
 local a = W + 4
 while a <= #ARGV do
   local ns = ARGV[a]
+  local known = string.byte(ns) == 35
+  if known then ns = string.sub(ns, 2) end
   local n = tonumber(ns)
   local member = ARGV[a + 1]
   local vfrom = a + 3
@@ -215,7 +221,8 @@ while a <= #ARGV do
   local bkey
   if board then bkey = KEYS[k]; k = k + 1 end
   local start = o
-  local r = call('GET', key)
+  local r = false
+  if not known then r = call('GET', key) end
   local err = type(r) == 'table' and r.err
   o = o + 1; out[o] = r
   local seen

@@ -101,6 +101,15 @@ class Tracker implements HitTracker {
   private readonly leaderboardSlot: number;
   private readonly board: Leaderboard;
   private queue: Op[] = [];
+  /** The keys derived from a key now: for the buffer, which needs them only for a new key. */
+  private readonly keysOf = (key: string) =>
+    counterKeys(this.options, this.isCluster, Date.now(), key);
+  /**
+   * Keys with calls in {@link queue}, while calls can be answered at once from memory (buffered,
+   * near cache, no windows or uniques): a key with calls waiting for this turn is not answered
+   * ahead of them.
+   */
+  private readonly queuedKeys: Set<string> | undefined;
   private scheduled = false;
   private readonly settler = new Settler(() => this.schedule());
   private readonly inFlight = new Set<Promise<void>>();
@@ -126,6 +135,10 @@ class Tracker implements HitTracker {
     this.leaderboardSlot =
       isCluster && options.leaderboardKey !== undefined ? keySlot(options.leaderboardKey) : -1;
     this.board = { key: options.leaderboardKey, slot: this.leaderboardSlot };
+    this.queuedKeys =
+      near && options.buffer && options.windows.length === 0 && !options.uniques
+        ? new Set()
+        : undefined;
     if (options.buffer) {
       this.buffer = new HitBuffer(
         {
@@ -179,13 +192,17 @@ class Tracker implements HitTracker {
     visitor: string | undefined,
   ): Promise<T> {
     this.calls++;
+    if (this.queuedKeys !== undefined && !this.queuedKeys.has(key)) {
+      const answer = this.answerNow(kind, key, visitor);
+      if (answer !== undefined) return Promise.resolve(answer as T);
+    }
     // Bounded like the client it sends through: the calls of this turn not sent yet.
     if (this.queue.length >= this.maxPending) {
       return Promise.reject(backlogFull('This hit tracker', this.queue.length, this.maxPending));
     }
     // Buffered: a hit() counts now, without Redis; a get counts once its read succeeded.
-    if (this.buffer && kind === 'hit')
-      this.buffer.add(key, counterKeys(this.options, this.isCluster, Date.now(), key), visitor);
+    if (this.buffer && kind === 'hit') this.buffer.add(key, this.keysOf, visitor);
+    this.queuedKeys?.add(key);
     return new Promise<T>((resolve, reject) => {
       this.queue.push({ kind, key, visitor, resolve: resolve as (value: unknown) => void, reject });
       // Everything asked for in this turn of the event loop leaves together: one batch
@@ -210,6 +227,7 @@ class Tracker implements HitTracker {
   private run(): void {
     const ops = this.queue;
     this.queue = [];
+    this.queuedKeys?.clear();
     this.maxPending = this.executor.maxPendingCommands();
     const byKey = new Map<string, Op[]>();
     for (const op of ops) {
@@ -296,6 +314,32 @@ class Tracker implements HitTracker {
   }
 
   /**
+   * A call answered at once from memory (buffered, near cache, no windows or uniques), or
+   * `undefined` when it needs a turn: the cache is not connected, the key's total is unknown, or
+   * a `get`/`peek` finds no copy. Counted in call order, like the calls of a turn.
+   */
+  private answerNow(
+    kind: Op['kind'],
+    key: string,
+    visitor: string | undefined,
+  ): HitResult | number | undefined {
+    const { near, buffer } = this;
+    if (near === undefined || buffer === undefined || !near.link.live) return undefined;
+    const known = buffer.total(key);
+    if (known === undefined) return undefined;
+    if (kind === 'hit') {
+      buffer.add(key, this.keysOf, visitor);
+      return known + 1;
+    }
+    const copy = near.cache.lookup(key, Date.now(), 0);
+    if (copy === undefined) return undefined;
+    near.cache.countHits(1);
+    if (kind === 'peek') return { key, value: copy.value, hits: known };
+    buffer.add(key, this.keysOf, visitor);
+    return { key, value: copy.value, hits: known + 1 };
+  }
+
+  /**
    * Buffered, with no windows or uniques to read: answers `ops` (whose value, if they need one,
    * is the cached `value`) without any I/O when this tracker knows the key's total (from its
    * last read or flush of the key), the calls counted in order on top of it. False when it
@@ -309,9 +353,8 @@ class Tracker implements HitTracker {
     // A hit() was counted when it was called, so it is in the known total already.
     let total = known;
     for (const op of ops) if (op.kind === 'hit') total--;
-    const keys = counterKeys(options, this.isCluster, Date.now(), key);
     for (const op of ops) {
-      if (op.kind === 'get') buffer.add(key, keys, op.visitor);
+      if (op.kind === 'get') buffer.add(key, this.keysOf, op.visitor);
       if (op.kind !== 'peek') total++;
       if (op.kind === 'hit') op.resolve(total);
       else op.resolve({ key, value, hits: total });

@@ -368,7 +368,7 @@ describe('a tracker on a 3-master Cluster', () => {
     await awayFromWindowEdge();
     const pool = createPool({
       cluster: { nodes: cluster.startupNodes.slice() },
-      commandTimeoutMs: 500,
+      commandTimeoutMs: 1_000,
     });
     const hits = createHitTracker({
       redis: pool,
