@@ -89,6 +89,10 @@ export class TrackingLink {
       const id = await subscriber.client('ID');
       await subscriber.subscribe(INVALIDATE_CHANNEL);
       await data.connect();
+      // Right after a failover a client can still be sent to the demoted master, now a replica
+      // whose copies lag behind: keep nothing read there.
+      const [role] = (await data.call('ROLE')) as [string];
+      if (role !== 'master') throw new Error(`the near cache reached a ${role}, not the master`);
       await data.client('TRACKING', 'ON', 'REDIRECT', String(id));
     } catch {
       this.#lost(subscriber);

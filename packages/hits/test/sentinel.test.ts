@@ -46,4 +46,48 @@ describe('behind Sentinel', () => {
     await hits.reset('page');
     await hits.close();
   });
+
+  it('a failover empties the near cache; it then reads from and is kept correct by the new master', async () => {
+    // A client of this test's own, made after the previous failover: it starts on the master.
+    const client = group.connect();
+    client.on('error', () => undefined);
+    const hits = createHitTracker({ redis: client, cache: {} });
+    await client.set('cached', 'v1');
+    await waitFor('the near cache to connect', () => hits.stats().cache?.connected === true);
+    expect((await hits.get('cached')).value).toBe('v1');
+    expect((await hits.get('cached')).value).toBe('v1');
+    expect(hits.stats().cache).toMatchObject({ size: 1, hits: 1, resets: 0 });
+    await client.wait(1, 2000);
+    await group.failover();
+    await waitFor('the cache to be emptied', () => (hits.stats().cache?.resets ?? 0) >= 1, 15_000);
+    await waitFor(
+      'the client to follow the new master',
+      async () => {
+        try {
+          await client.set('cached', 'v2');
+          return true;
+        } catch {
+          return false;
+        }
+      },
+      15_000,
+      100,
+    );
+    await waitFor(
+      'the near cache to connect again',
+      () => hits.stats().cache?.connected === true,
+      15_000,
+    );
+    expect((await hits.get('cached')).value).toBe('v2');
+    expect((await hits.get('cached')).value).toBe('v2');
+    const invalidations = hits.stats().cache?.invalidations ?? 0;
+    await client.set('cached', 'v3');
+    await waitFor(
+      'the invalidation',
+      () => (hits.stats().cache?.invalidations ?? 0) > invalidations,
+    );
+    expect((await hits.get('cached')).value).toBe('v3');
+    await hits.close();
+    client.disconnect();
+  });
 });
