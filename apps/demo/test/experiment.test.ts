@@ -45,7 +45,7 @@ it('`pnpm demo --users 50 --duration 1 --json` reports every scenario with sane 
   expect(code, stderr).toBe(0);
   expect(stderr).toContain('using the Redis you named: redis://127.0.0.1:');
   expect(stderr).toContain('keys: 10,000 distinct keys');
-  expect(stderr).toMatch(/\[6\/6\] hits\.get, buffered: [\d,]+ calls\/s/); // plain progress lines off a TTY
+  expect(stderr).toMatch(/\[7\/7\] hits\.get, buffered, near cache: [\d,]+ calls\/s/); // plain progress lines off a TTY
 
   const line = stdout.split('\n').find((l) => l.startsWith('{'));
   const report = JSON.parse(line ?? 'null') as ExperimentReport;
@@ -67,6 +67,7 @@ it('`pnpm demo --users 50 --duration 1 --json` reports every scenario with sane 
     'ioredis-promise-all',
     'hits-get',
     'hits-buffered',
+    'hits-cached',
   ]);
   for (const s of report.scenarios) {
     expect(s.calls, s.id).toBeGreaterThan(50);

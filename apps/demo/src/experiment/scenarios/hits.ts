@@ -30,3 +30,12 @@ export const hitsGet: Scenario = hitsScenario('hits-get', 'hits.get', {});
 export const hitsBuffered: Scenario = hitsScenario('hits-buffered', 'hits.get, buffered', {
   buffer: {},
 });
+
+/**
+ * 7: `@hitpool/hits` buffered with a near cache: a value read once is served from memory until
+ * Redis reports it changed, and counting stays in memory until the next flush.
+ */
+export const hitsCached: Scenario = hitsScenario('hits-cached', 'hits.get, buffered, near cache', {
+  buffer: {},
+  cache: {},
+});

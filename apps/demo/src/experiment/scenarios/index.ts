@@ -1,12 +1,12 @@
 import { connectionPerCall } from './connection-per-call.js';
-import { hitsBuffered, hitsGet } from './hits.js';
+import { hitsBuffered, hitsCached, hitsGet } from './hits.js';
 import { ioredisPromiseAll } from './ioredis.js';
 import { poolPipeline, poolTwoRoundTrips } from './pool.js';
 import type { Scenario } from './types.js';
 
 export type { Scenario, ScenarioSession } from './types.js';
 
-/** The six scenarios, in the order the story is told. */
+/** The seven scenarios, in the order the story is told. */
 export const scenarios: readonly Scenario[] = [
   connectionPerCall,
   poolTwoRoundTrips,
@@ -14,4 +14,5 @@ export const scenarios: readonly Scenario[] = [
   ioredisPromiseAll,
   hitsGet,
   hitsBuffered,
+  hitsCached,
 ];
