@@ -8,17 +8,8 @@ import {
 } from '@hitpool/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPool, PoolUnavailableError, type RedisPool } from '../src/index.js';
-
-/** Time a promise's settlement (ms) and return its outcome. */
-async function timed<T>(work: Promise<T>): Promise<{ ms: number; error: unknown }> {
-  const start = performance.now();
-  try {
-    await work;
-    return { ms: performance.now() - start, error: undefined };
-  } catch (error) {
-    return { ms: performance.now() - start, error };
-  }
-}
+import { expectRefusedAtOnce, succeeds, timed } from './helpers.js';
+import { sentinelPool } from './pools.js';
 
 describe('fail fast on a Cluster: per node', () => {
   let cluster: RedisCluster;
@@ -87,11 +78,7 @@ describe('fail fast on a Cluster: per node', () => {
     await dead.start();
     await waitFor(
       'the node to serve again',
-      () =>
-        pool.client.get([...onDead][0] as string).then(
-          () => true,
-          () => false,
-        ),
+      () => succeeds(pool.client.get([...onDead][0] as string)),
       10_000,
       20,
     );
@@ -104,11 +91,7 @@ describe('fail fast through a Sentinel failover', () => {
   let pool: RedisPool;
   beforeAll(async () => {
     group = await startRedisSentinel();
-    pool = createPool({
-      redis: { sentinels: group.sentinelAddresses.slice(), name: group.masterName },
-      commandTimeoutMs: 500,
-      acquireTimeoutMs: 2_000,
-    });
+    pool = sentinelPool(group, { commandTimeoutMs: 500, acquireTimeoutMs: 2_000 });
     pool.on('error', () => {});
   }, 60_000);
   afterAll(async () => {
@@ -134,22 +117,11 @@ describe('fail fast through a Sentinel failover', () => {
       5_000,
       20,
     );
-    const refused = await Promise.all([
-      timed(pool.client.get(key)),
-      timed(pool.use((redis) => redis.get(key))),
-    ]);
-    for (const { ms, error } of refused) {
-      expect(error).toBeInstanceOf(PoolUnavailableError);
-      expect(ms).toBeLessThan(50);
-    }
+    await expectRefusedAtOnce(pool, key);
     // The sentinels promote the replica; a probe finds it through them.
     await waitFor(
       'the client on the new master',
-      () =>
-        pool.client.get(key).then(
-          (value) => value === '1',
-          () => false,
-        ),
+      () => succeeds(pool.client.get(key), (value) => value === '1'),
       40_000,
       50,
     );

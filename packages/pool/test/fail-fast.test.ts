@@ -8,20 +8,7 @@ import {
   PoolUnavailableError,
   type RedisPool,
 } from '../src/index.js';
-
-/** Time a promise's settlement (ms) and return its outcome. */
-async function timed<T>(work: Promise<T>): Promise<{ ms: number; error: unknown; value?: T }> {
-  const start = performance.now();
-  try {
-    const value = await work;
-    return { ms: performance.now() - start, error: undefined, value };
-  } catch (error) {
-    return { ms: performance.now() - start, error };
-  }
-}
-
-// Timers fire late on a loaded 2-core machine: bounds get this much slack.
-const SLACK_MS = 400;
+import { expectRefusedAtOnce, SLACK_MS, succeeds, timed } from './helpers.js';
 
 const servers: RedisServer[] = [];
 const pools: RedisPool[] = [];
@@ -102,16 +89,7 @@ describe('fail fast while Redis is down', () => {
 
       await server.start();
       const back = performance.now();
-      await waitFor(
-        'the client to serve again',
-        () =>
-          pool.client.ping().then(
-            () => true,
-            () => false,
-          ),
-        5_000,
-        5,
-      );
+      await waitFor('the client to serve again', () => succeeds(pool.client.ping()), 5_000, 5);
       // One probe every 50–300 ms, then the client reconnects.
       expect(performance.now() - back).toBeLessThan(500 + SLACK_MS);
       expect(await pool.use((redis) => redis.ping())).toBe('PONG');
@@ -133,23 +111,12 @@ describe('fail fast while Redis is down', () => {
     expect(String(first.error)).toMatch(/Command timed out/);
     await waitFor('the breaker to open', () => pool.stats().health !== 'up', 3_000, 5);
     expect(performance.now() - frozenAt).toBeLessThan(300 + 1_000 + SLACK_MS);
-    const refused = await Promise.all([
-      timed(pool.client.get(key)),
-      timed(pool.use((redis) => redis.get(key))),
-    ]);
-    for (const { ms, error } of refused) {
-      expect(error).toBeInstanceOf(PoolUnavailableError);
-      expect(ms).toBeLessThan(50);
-    }
+    await expectRefusedAtOnce(pool, key);
     server.thaw();
     const thawed = performance.now();
     await waitFor(
       'the client to serve again',
-      () =>
-        pool.client.get(key).then(
-          (value) => value === 'v',
-          () => false,
-        ),
+      () => succeeds(pool.client.get(key), (value) => value === 'v'),
       5_000,
       5,
     );
@@ -192,15 +159,7 @@ describe('fail fast while Redis is down', () => {
     expect(ms).toBeGreaterThanOrEqual(290);
     expect(events[0]?.[1]).toMatchObject({ retryInMs: 0 });
     await server.start();
-    await waitFor(
-      'the client to serve again',
-      () =>
-        pool.client.ping().then(
-          () => true,
-          () => false,
-        ),
-      5_000,
-    );
+    await waitFor('the client to serve again', () => succeeds(pool.client.ping()), 5_000);
     await waitFor('health to be up', () => pool.stats().health === 'up', 2_000);
   });
 

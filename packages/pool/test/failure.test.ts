@@ -1,17 +1,7 @@
 import { freePort, startRedisServer, waitFor } from '@hitpool/testing';
 import { describe, expect, it } from 'vitest';
 import { createPool, PoolAuthError, PoolTimeoutError } from '../src/index.js';
-
-/** Time a promise's settlement (ms) and return its outcome. */
-async function timed<T>(work: Promise<T>): Promise<{ ms: number; error: unknown; value?: T }> {
-  const start = performance.now();
-  try {
-    const value = await work;
-    return { ms: performance.now() - start, error: undefined, value };
-  } catch (error) {
-    return { ms: performance.now() - start, error };
-  }
-}
+import { succeeds, timed } from './helpers.js';
 
 describe('under failure', () => {
   it('without failFast, acquire waits acquireTimeoutMs with Redis down: PoolTimeoutError with the last connection error and stats', async () => {
@@ -62,11 +52,8 @@ describe('under failure', () => {
       expect(errors.length).toBeGreaterThan(0);
 
       await server.start();
-      await waitFor('the shared client to reconnect', async () =>
-        pool.client.ping().then(
-          (reply) => reply === 'PONG',
-          () => false,
-        ),
+      await waitFor('the shared client to reconnect', () =>
+        succeeds(pool.client.ping(), (reply) => reply === 'PONG'),
       );
       expect(await pool.use((redis) => redis.ping())).toBe('PONG');
       expect(pool.stats().lastError).toBeUndefined();

@@ -3,20 +3,7 @@ import { delay, randomPrefix, startRedisServer, startTcpProxy, waitFor } from '@
 import type { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { createPool, PoolConnectionLostError } from '../src/index.js';
-
-/** Time a promise's settlement (ms) and return its outcome. */
-async function timed<T>(work: Promise<T>): Promise<{ ms: number; error: unknown; value?: T }> {
-  const start = performance.now();
-  try {
-    const value = await work;
-    return { ms: performance.now() - start, error: undefined, value };
-  } catch (error) {
-    return { ms: performance.now() - start, error };
-  }
-}
-
-// Timers fire late on a loaded 2-core machine: bounds get this much slack.
-const SLACK_MS = 400;
+import { SLACK_MS, succeeds, timed } from './helpers.js';
 
 describe('faults (drill findings)', () => {
   it('F1: the shared client serves again, with the right replies, soon after a blackhole heals', async () => {
@@ -39,11 +26,8 @@ describe('faults (drill findings)', () => {
       await delay(700);
       proxy.blackhole(false);
       const healed = performance.now();
-      await waitFor('the shared client to answer again', async () =>
-        client.get(`${prefix}a`).then(
-          (value) => value === 'A',
-          () => false,
-        ),
+      await waitFor('the shared client to answer again', () =>
+        succeeds(client.get(`${prefix}a`), (value) => value === 'A'),
       );
       // A timeout (300) + a reconnect (≤ 500 + handshake), with slack.
       expect(performance.now() - healed).toBeLessThan(300 + 500 + 2 * SLACK_MS);
@@ -197,12 +181,7 @@ describe('faults (drill findings)', () => {
             String(call.error).includes('Command timed out'),
         ).toBe(true);
       }
-      await waitFor('the pause to end and the client to serve', () =>
-        pool.client.ping().then(
-          () => true,
-          () => false,
-        ),
-      );
+      await waitFor('the pause to end and the client to serve', () => succeeds(pool.client.ping()));
     } finally {
       await pool.close({ timeoutMs: 200 });
       await server.close();
@@ -221,10 +200,7 @@ describe('faults (drill findings)', () => {
       let firstSuccess = 0;
       const load = (async () => {
         while (!stop) {
-          const ok = await pool.client.ping().then(
-            () => true,
-            () => false,
-          );
+          const ok = await succeeds(pool.client.ping());
           if (ok && firstSuccess === 0) firstSuccess = performance.now();
           await delay(10);
         }
@@ -254,12 +230,7 @@ describe('faults (drill findings)', () => {
       let firstSuccess = 0;
       const borrowers = Array.from({ length: 20 }, async () => {
         while (!stop) {
-          const ok = await pool
-            .use((redis) => redis.ping())
-            .then(
-              () => true,
-              () => false,
-            );
+          const ok = await succeeds(pool.use((redis) => redis.ping()));
           if (ok && firstSuccess === 0) firstSuccess = performance.now();
           await delay(10);
         }

@@ -4,9 +4,8 @@
  * ioredis 6.x release, so an upgrade that renames or reshapes a member fails here, naming it,
  * instead of silently in production.
  */
-import { startRedisServer } from '@hitpool/testing';
 import { Cluster, Command, Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { PoolUnsupportedClientError } from '../src/index.js';
 import {
   assertContract,
@@ -17,15 +16,9 @@ import {
   queuedReplies,
   redisInternals,
 } from '../src/transport/ioredis-internals.js';
+import { ownServer } from './helpers.js';
 
-type Server = Awaited<ReturnType<typeof startRedisServer>>;
-let server: Server;
-beforeAll(async () => {
-  server = await startRedisServer();
-});
-afterAll(async () => {
-  await server.close();
-});
+const server = ownServer();
 
 const lazyRedis = () => new Redis({ lazyConnect: true });
 const lazyCluster = () => new Cluster([{ host: '127.0.0.1', port: 1 }], { lazyConnect: true });
@@ -74,14 +67,14 @@ describe(`ioredis ${IOREDIS_VERSION}: members checked on a fresh object`, () => 
 
 describe(`ioredis ${IOREDIS_VERSION}: members only a live connection shows`, () => {
   it('Redis#condition: the protocol a connection negotiated', async () => {
-    const redis = server.connect();
+    const redis = server().connect();
     await redis.ping();
     expect([2, 3], 'Redis#condition.protocol').toContain(protocolOf(redis));
     await redis.quit();
   });
 
   it('Redis#commandQueue and #offlineQueue hold { command } entries in order', async () => {
-    const redis = server.connect({ lazyConnect: true });
+    const redis = server().connect({ lazyConnect: true });
     const internals = redisInternals(redis);
     const waiting = redis.get('contract:offline');
     expect(internals.offlineQueue.length, 'Redis#offlineQueue').toBe(1);
@@ -89,7 +82,7 @@ describe(`ioredis ${IOREDIS_VERSION}: members only a live connection shows`, () 
       'get',
     );
     await waiting;
-    await server.clientPause(300);
+    await server().clientPause(300);
     const first = redis.get('contract:a');
     const second = redis.get('contract:b');
     expect(queuedReplies(redis), 'Redis#commandQueue.length').toBe(2);
@@ -102,9 +95,9 @@ describe(`ioredis ${IOREDIS_VERSION}: members only a live connection shows`, () 
   });
 
   it("Redis#prevCommandQueue: written, unanswered commands of a socket that closed, on 'close'", async () => {
-    const redis = server.connect({ autoResendUnfulfilledCommands: false });
+    const redis = server().connect({ autoResendUnfulfilledCommands: false });
     await redis.ping();
-    await server.clientPause(500);
+    await server().clientPause(500);
     const lost = redis.get('contract:lost').catch((error: unknown) => error);
     const seen = new Promise<string[]>((resolve) => {
       redis.once('close', () => {

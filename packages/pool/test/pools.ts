@@ -1,3 +1,4 @@
+import type { RedisSentinelGroup } from '@hitpool/testing';
 import { afterEach, inject } from 'vitest';
 import { createPool, type PoolOptions, type RedisPool } from '../src/index.js';
 
@@ -15,4 +16,15 @@ export function trackedPools(): (options?: PoolOptions) => RedisPool {
     pools.push(created);
     return created;
   };
+}
+
+/**
+ * A pool that finds the master of `group` through its sentinels, as an application would. The
+ * `slice()` is for the types: ioredis's `sentinels` option wants a mutable array.
+ */
+export function sentinelPool(group: RedisSentinelGroup, options: PoolOptions = {}): RedisPool {
+  return createPool({
+    redis: { sentinels: group.sentinelAddresses.slice(), name: group.masterName },
+    ...options,
+  });
 }

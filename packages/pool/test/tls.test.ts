@@ -7,20 +7,10 @@ import { promisify } from 'node:util';
 import { delay, freePort, type RedisServer, startRedisServer, waitFor } from '@hitpool/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPool, PoolTlsError, type RedisPool } from '../src/index.js';
+import { timed } from './helpers.js';
 
 const execFileAsync = promisify(execFile);
 const openssl = (...args: string[]) => execFileAsync('openssl', args);
-
-/** Time a promise's settlement (ms) and return its outcome. */
-async function timed<T>(work: Promise<T>): Promise<{ ms: number; error: unknown }> {
-  const start = performance.now();
-  try {
-    await work;
-    return { ms: performance.now() - start, error: undefined };
-  } catch (error) {
-    return { ms: performance.now() - start, error };
-  }
-}
 
 describe('TLS (rediss://)', () => {
   let dir: string;

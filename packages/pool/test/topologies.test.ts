@@ -11,6 +11,8 @@ import {
 import { Cluster } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPool, type RedisPool } from '../src/index.js';
+import { succeeds } from './helpers.js';
+import { sentinelPool } from './pools.js';
 
 describe('Redis Cluster', () => {
   let cluster: RedisCluster;
@@ -161,11 +163,7 @@ describe('Redis Sentinel', () => {
   let pool: RedisPool;
   beforeAll(async () => {
     group = await startRedisSentinel();
-    pool = createPool({
-      redis: { sentinels: group.sentinelAddresses.slice(), name: group.masterName },
-      acquireTimeoutMs: 10_000,
-      commandTimeoutMs: 2_000,
-    });
+    pool = sentinelPool(group, { acquireTimeoutMs: 10_000, commandTimeoutMs: 2_000 });
   }, 60_000);
   afterAll(async () => {
     await pool?.close();
@@ -194,22 +192,14 @@ describe('Redis Sentinel', () => {
       });
     await waitFor(
       'leases on the new master',
-      () =>
-        leasePort().then(
-          (port) => port === promoted.port,
-          () => false,
-        ),
+      () => succeeds(leasePort(), (port) => port === promoted.port),
       20_000,
       100,
     );
     expect(reasons).toContain('failover');
     await waitFor(
       'the client on the new master',
-      () =>
-        pool.client.incr(key).then(
-          () => true,
-          () => false,
-        ),
+      () => succeeds(pool.client.incr(key)),
       20_000,
       100,
     );
@@ -222,10 +212,7 @@ describe('Redis Sentinel: a failover announced while the client is resolving the
   let pool: RedisPool;
   beforeAll(async () => {
     group = await startRedisSentinel();
-    pool = createPool({
-      redis: { sentinels: group.sentinelAddresses.slice(), name: group.masterName },
-      commandTimeoutMs: 1_000,
-    });
+    pool = sentinelPool(group, { commandTimeoutMs: 1_000 });
   }, 60_000);
   afterAll(async () => {
     for (const sentinel of group?.sentinels ?? []) sentinel.thaw();
@@ -262,11 +249,7 @@ describe('Redis Sentinel: a failover announced while the client is resolving the
     first.thaw();
     await waitFor(
       'the client on the new master',
-      () =>
-        pool.client.get(key).then(
-          (value) => value === '1',
-          () => false,
-        ),
+      () => succeeds(pool.client.get(key), (value) => value === '1'),
       10_000,
       100,
     );

@@ -1,22 +1,16 @@
 /** `@hitpool/pool/transport`, the internal entry point `@hitpool/hits` sends through. */
-import { randomPrefix, startRedisServer, startTcpProxy } from '@hitpool/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { randomPrefix, startTcpProxy } from '@hitpool/testing';
+import { describe, expect, it } from 'vitest';
 import { createPool, PoolUnsupportedClientError } from '../src/index.js';
 import { clientSource, createExecutor } from '../src/transport/index.js';
+import { ownServer } from './helpers.js';
 
-type Server = Awaited<ReturnType<typeof startRedisServer>>;
-let server: Server;
-beforeAll(async () => {
-  server = await startRedisServer();
-});
-afterAll(async () => {
-  await server.close();
-});
+const server = ownServer();
 
 describe('transport executor', () => {
   it('finds the client of a pool or an ioredis client, and nothing else', async () => {
-    const pool = createPool({ url: server.url });
-    const redis = server.connect({ lazyConnect: true });
+    const pool = createPool({ url: server().url });
+    const redis = server().connect({ lazyConnect: true });
     expect(clientSource(pool)?.()).toBe(pool.client);
     expect(clientSource(redis)?.()).toBe(redis);
     expect(clientSource({})).toBeUndefined();
@@ -27,7 +21,7 @@ describe('transport executor', () => {
   });
 
   it('sends a batch in one write and one round trip, replies in order, an error only where it happened', async () => {
-    const proxy = await startTcpProxy(server.port);
+    const proxy = await startTcpProxy(server().port);
     const pool = createPool({ url: `redis://127.0.0.1:${proxy.port}` });
     try {
       const executor = createExecutor(() => pool.client);
@@ -53,14 +47,14 @@ describe('transport executor', () => {
   });
 
   it("applies the client's keyPrefix to the keys of a script call", async () => {
-    const prefixed = server.connect({ keyPrefix: 'pfx:' });
+    const prefixed = server().connect({ keyPrefix: 'pfx:' });
     const executor = createExecutor(() => prefixed);
     expect(executor.keyPrefix).toBe('pfx:');
     const [reply] = await executor.send([
       { name: 'eval', args: ["return redis.call('SET', KEYS[1], ARGV[1])", 1, 'k', 'v'], slot: -1 },
     ]);
     expect(reply).toEqual([null, 'OK']);
-    const plain = server.connect();
+    const plain = server().connect();
     expect(await plain.get('pfx:k')).toBe('v');
     await plain.del('pfx:k');
     await plain.quit();
@@ -68,7 +62,7 @@ describe('transport executor', () => {
   });
 
   it('refuses a client without the internals it relies on, naming them', () => {
-    const crippled = server.connect({ lazyConnect: true });
+    const crippled = server().connect({ lazyConnect: true });
     Object.defineProperty(crippled, 'offlineQueue', { value: undefined });
     expect(() => createExecutor(() => crippled)).toThrow(PoolUnsupportedClientError);
     expect(() => createExecutor(() => crippled)).toThrow(/Redis#offlineQueue/);
