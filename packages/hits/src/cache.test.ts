@@ -12,6 +12,13 @@ describe('NearCache (the copies and what may enter them, no Redis)', () => {
     expect(cache.stats()).toEqual({ size: 2, hits: 4, misses: 2, invalidations: 0, resets: 0 });
   });
 
+  it('keeps nothing for a key Redis refused to read', () => {
+    const cache = new NearCache(10, Number.POSITIVE_INFINITY);
+    cache.endRead(cache.beginRead(['a', 'b']), [new Error('WRONGTYPE'), 'vb'], 0);
+    expect(cache.lookup('a', 0)).toBeUndefined();
+    expect(cache.lookup('b', 0)?.value).toBe('vb');
+  });
+
   it('drops the least recently used copy beyond maxKeys', () => {
     const cache = new NearCache(4, Number.POSITIVE_INFINITY);
     cache.endRead(cache.beginRead(['a', 'b', 'c', 'd']), ['1', '2', '3', '4'], 0);

@@ -109,12 +109,16 @@ export class NearCache {
     return read;
   }
 
-  /** The read answered `values` (in the order of its keys): keep those still valid. */
-  endRead(read: CacheRead, values: ReadonlyArray<string | null>, nowMs: number): void {
+  /**
+   * The read answered `values` (in the order of its keys; an error for a key Redis refused to
+   * read): keep those still valid.
+   */
+  endRead(read: CacheRead, values: ReadonlyArray<string | null | Error>, nowMs: number): void {
     this.#forget(read);
     if (read.all) return;
     read.keys.forEach((key, i) => {
-      if (!read.stale.has(key)) this.#store(key, values[i] ?? null, nowMs);
+      const value = values[i] ?? null;
+      if (!(value instanceof Error) && !read.stale.has(key)) this.#store(key, value, nowMs);
     });
   }
 

@@ -373,24 +373,20 @@ class Tracker implements HitTracker {
     keys: string[],
   ): Promise<void> {
     const read = cache.beginRead(keys);
-    let values: Array<string | null>;
+    let values: Array<string | null | Error>;
     try {
       values = await link.read(keys);
       cache.endRead(read, values, Date.now());
     } catch {
       cache.abandonRead(read);
-      const [error, reply] = await this.executor
-        .send([{ name: 'mget', args: keys, slot: -1 }])
-        .then((replies) => replies[0] ?? [new Error('no reply to MGET'), undefined])
-        .catch((failure: unknown) => [failure as Error, undefined] as const);
-      if (error) {
-        for (const key of keys) batch.supply(key, { error });
-        return;
-      }
-      values = reply as Array<string | null>;
+      const replies = await this.executor.send(
+        keys.map((key) => ({ name: 'get', args: [key], slot: -1 })),
+      );
+      values = replies.map(([error, value]) => error ?? (value as string | null));
     }
     keys.forEach((key, i) => {
-      batch.supply(key, { value: values[i] ?? null });
+      const value = values[i] ?? null;
+      batch.supply(key, value instanceof Error ? { error: value } : { value });
     });
   }
 

@@ -45,12 +45,18 @@ export class TrackingLink {
     return this.#state === 'live';
   }
 
-  /** Reads `keys` on the tracking connection (so Redis tracks them). Only while {@link live}. */
-  read(keys: readonly string[]): Promise<Array<string | null>> {
+  /**
+   * Reads `keys` on the tracking connection (so Redis tracks them), one `GET` each in one write:
+   * per key its value, or the error Redis gave (`WRONGTYPE`: `MGET` would answer `nil` instead).
+   * Only while {@link live}; rejects when the connection fails.
+   */
+  async read(keys: readonly string[]): Promise<Array<string | null | Error>> {
     const data = this.#data;
     if (this.#state !== 'live' || data === undefined)
-      return Promise.reject(new Error('the near cache is not connected'));
-    return data.mget(keys as string[]);
+      throw new Error('the near cache is not connected');
+    const replies = await data.pipeline(keys.map((key) => ['get', key])).exec();
+    if (replies === null) throw new Error('the near cache connection gave no replies');
+    return replies.map(([error, value]) => error ?? (value as string | null));
   }
 
   /** Closes both connections and drops every copy; stops setting them up again. */

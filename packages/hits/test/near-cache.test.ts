@@ -124,6 +124,19 @@ describe('near cache', () => {
     expect(cacheOf(hits).connected).toBe(false);
   });
 
+  it('fails a read of a key of the wrong type, as without a cache, and keeps nothing for it', async () => {
+    const p = randomPrefix('wrongtype');
+    await admin.hset(`${p}hash`, 'field', 'value');
+    await admin.set(`${p}ok`, 'v');
+    const hits = await cachedTracker();
+    const [bad, ok] = await Promise.allSettled([hits.get(`${p}hash`), hits.get(`${p}ok`)]);
+    expect(String((bad as PromiseRejectedResult).reason)).toMatch(/WRONGTYPE/);
+    expect(ok).toEqual({ status: 'fulfilled', value: { key: `${p}ok`, value: 'v', hits: 1 } });
+    await expect(hits.get(`${p}hash`)).rejects.toThrow(/WRONGTYPE/);
+    expect(cacheOf(hits).size).toBe(1);
+    await hits.close();
+  });
+
   it('after FLUSHALL serves nothing it held', async () => {
     const p = randomPrefix('flush');
     await admin.set(`${p}k`, 'v');
