@@ -69,6 +69,7 @@ it('sets an item, reads it three times, and sees the count and the chart update'
   await expect.poll(() => bar.textContent(), { timeout: 10_000 }).toBe('3');
   // Pool stats are live numbers, not placeholders.
   expect(Number(await page.locator('#stat-calls').textContent())).toBeGreaterThanOrEqual(3);
+  await expect.poll(() => page.locator('#stat-cache').textContent()).toMatch(/^\d+\.\d % of \d/);
 
   await page.click('#load');
   await expect

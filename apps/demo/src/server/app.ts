@@ -63,6 +63,8 @@ export function buildApp(
     leaderboard: { key: `${config.keyPrefix}top` },
     uniques: true,
     buffer: { flushIntervalMs: config.flushIntervalMs },
+    // Values served from memory until Redis reports them changed; the counts are still read.
+    cache: {},
   });
   // While Redis is down every flush fails; say so once per message and interval, not per flush.
   let lastLog = { message: '', at: 0 };

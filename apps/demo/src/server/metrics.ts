@@ -91,6 +91,16 @@ export function createMetrics(pool: RedisPool, tracker: HitTracker): AppMetrics 
   total('hitpool_hits_errors_total', 'Failed batches or flushes.', () => tracker.stats().errors);
   total('hitpool_hits_dropped_total', 'Buffered hits given up on.', () => tracker.stats().dropped);
   gauge('hitpool_hits_pending', 'Buffered hits not yet written.', () => tracker.stats().pending);
+  total(
+    'hitpool_hits_cache_hits_total',
+    'Calls answered with a value from the near cache.',
+    () => tracker.stats().cache?.hits ?? 0,
+  );
+  total(
+    'hitpool_hits_cache_misses_total',
+    'Calls that read their value from Redis.',
+    () => tracker.stats().cache?.misses ?? 0,
+  );
 
   const duration = new Histogram({
     name: 'http_request_duration_seconds',

@@ -51,6 +51,12 @@ function renderStats({ pool, sharedClient, tracker }) {
   $('stat-wait').textContent = pool.waitMs.p99.toFixed(2);
   $('stat-calls').textContent = tracker.calls.toLocaleString();
   $('stat-buffered').textContent = tracker.pending.toLocaleString();
+  const cache = tracker.cache;
+  const looked = cache ? cache.hits + cache.misses : 0;
+  $('stat-cache').textContent =
+    looked > 0
+      ? `${((100 * cache.hits) / looked).toFixed(1)} % of ${looked.toLocaleString()}`
+      : '–';
 }
 
 async function refresh() {
