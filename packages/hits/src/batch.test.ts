@@ -126,10 +126,11 @@ describe('TurnBatch (planning and finishing a turn, no Redis)', () => {
     const keyCount = args[1] as number;
     const keys = args.slice(2, 2 + keyCount);
     const argv = args.slice(2 + keyCount);
-    expect(keys[0]).toBe('a');
-    expect(keys[1]).toBe(defaultHitKey('a'));
+    // The leaderboard once, then the key, its counter, two windows and the HyperLogLog.
+    expect(keys[0]).toBe('board');
+    expect(keys[1]).toBe('a');
+    expect(keys[2]).toBe(defaultHitKey('a'));
     expect(keys).toHaveLength(6);
-    expect(keys[5]).toBe('board');
     // W, one TTL per window, the uniques and leaderboard flags, then n, member and visitors.
     expect(argv[0]).toBe(2);
     expect(argv.slice(3, 5)).toEqual([1, 1]);

@@ -291,6 +291,8 @@ export class TurnBatch {
       windowTtlSeconds(name, windowIndex(name, nowMs), nowMs),
     );
     const header = [options.windows.length, ...ttls, options.mode === 'atomic' ? 1 : 0];
+    // The count script declares the leaderboard once, before the parts' keys.
+    const countKeys = options.leaderboardKey === undefined ? NONE : [options.leaderboardKey];
     const countHeader = [
       options.windows.length,
       ...ttls,
@@ -309,7 +311,7 @@ export class TurnBatch {
           command = this.#command(script, slot, chunk, [], this.#readAndCountPart);
         } else if (this.#countFlags !== 0 && chunk.every((part) => this.#counts(part))) {
           script = count;
-          command = this.#command(script, slot, chunk, countHeader, this.#countPart);
+          command = this.#command(script, slot, chunk, countHeader, this.#countPart, countKeys);
         } else {
           script = batch;
           command = this.#command(script, slot, chunk, header, this.#batchPart);
@@ -344,7 +346,6 @@ export class TurnBatch {
     keys.push(group.key, derived.counter);
     for (const window of derived.windows) keys.push(window.key);
     if (options.uniques) keys.push(derived.companions?.uniques as string);
-    if (options.leaderboardKey !== undefined) keys.push(options.leaderboardKey);
     argv.push(
       group.valueKnown ? `#${group.n}` : group.n,
       group.key,
@@ -369,15 +370,19 @@ export class TurnBatch {
     if (board) argv.push(group.key);
   };
 
-  /** One call of `script`: the `header` arguments, then every part's as `append` lays them out. */
+  /**
+   * One call of `script`: the `header` arguments and `first` keys, then every part's as `append`
+   * lays them out.
+   */
   #command(
     script: LuaScript,
     slot: number,
     chunk: readonly Part[],
     header: readonly number[],
     append: (part: Part, keys: string[], argv: Arguments) => void,
+    first: readonly string[] = NONE,
   ): RedisCommand {
-    const keys: string[] = [];
+    const keys: string[] = first.slice();
     const argv: Arguments = header.slice();
     for (const part of chunk) append(part, keys, argv);
     return script.command(slot, keys, argv);

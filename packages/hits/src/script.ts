@@ -183,10 +183,10 @@ return out
  *
  * ARGV starts with W, one TTL (seconds) per window, then '1' or '0' for uniques and for the
  * leaderboard; then per part `n` (hits to add, above 0; prefixed with `#` when the caller holds
- * the value already, which is then not read and `false` in the reply), the leaderboard member (the key as the
- * caller named it: a client's `keyPrefix` applies to KEYS only), the number of visitors and the
- * visitors. KEYS per part: the key, its counter, the W window keys, the HyperLogLog (uniques) and
- * the leaderboard (leaderboard).
+ * the value already, which is then not read and `false` in the reply), the leaderboard member
+ * (the key as the caller named it: a client's `keyPrefix` applies to KEYS only), the number of
+ * visitors and the visitors. KEYS: the leaderboard first (once, with leaderboard), then per part
+ * the key, its counter, the W window keys and the HyperLogLog (uniques).
  *
  * Per part the steps and their order are {@link BATCH_SCRIPT}'s for the same part (value read
  * first, the counter's INCRBY the first write, a PFCOUNT before any write when no visitor is
@@ -203,6 +203,8 @@ local call = redis.pcall
 local out = {}
 local o = 0
 local k = 1
+local bkey
+if board then bkey = KEYS[1]; k = 2 end
 local a = W + 4
 while a <= #ARGV do
   local ns = ARGV[a]
@@ -218,8 +220,6 @@ while a <= #ARGV do
   k = wfrom + W
   local hll
   if uniques then hll = KEYS[k]; k = k + 1 end
-  local bkey
-  if board then bkey = KEYS[k]; k = k + 1 end
   local start = o
   local r = false
   if not known then r = call('GET', key) end
