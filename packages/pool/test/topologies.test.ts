@@ -116,6 +116,26 @@ describe('Redis Cluster', () => {
     await pool.client.del(`${tag}:k`);
   });
 
+  it('lends blocking connections from their own lane on a Cluster, beside ordinary leases', async () => {
+    // A pool of this test's own: the leases it leaves idle must not serve the tests below.
+    const lanes = createPool({ cluster: { nodes: cluster.startupNodes }, max: 2 });
+    const list = `{${randomPrefix('lane')}}:list`;
+    const consumers = Array.from({ length: 3 }, () =>
+      lanes.use((redis) => redis.blpop(list, 5), { blocking: true }),
+    );
+    await waitFor('the consumers to park', () => lanes.stats().blocking.borrowed === 3);
+    // Ordinary leases (max 2) still lend while three connections block.
+    expect(await Promise.all([1, 2].map(() => lanes.use((redis) => redis.ping())))).toEqual([
+      'PONG',
+      'PONG',
+    ]);
+    await lanes.client.rpush(list, 'a', 'b', 'c');
+    const served = (await Promise.all(consumers)).map((reply) => reply?.[1]).sort();
+    expect(served).toEqual(['a', 'b', 'c']);
+    expect(lanes.stats().blocking).toMatchObject({ borrowed: 0, pending: 0 });
+    await lanes.close();
+  });
+
   it('destroys a Cluster lease released while a BLPOP is still waiting', async () => {
     const before = pool.stats();
     const lease = await pool.acquire();
@@ -205,6 +225,40 @@ describe('Redis Sentinel', () => {
     );
     await pool.client.del(key);
   }, 40_000);
+
+  it('the blocking lane follows a failover: consumers block and are served on the new master', async () => {
+    const list = `${randomPrefix('lane')}list`;
+    const parked = pool
+      .use((redis) => redis.blpop(list, 10), { blocking: true })
+      .then(
+        () => 'answered',
+        () => 'let go',
+      );
+    await waitFor('the consumer to park', () => pool.stats().blocking.borrowed === 1);
+    const promoted = await group.failover();
+    const blockingPort = () =>
+      pool.use(async (redis) => Number(/tcp_port:(\d+)/.exec(await redis.info('server'))?.[1]), {
+        blocking: true,
+      });
+    await waitFor(
+      'blocking leases on the new master',
+      () => succeeds(blockingPort(), (port) => port === promoted.port),
+      20_000,
+      100,
+    );
+    // The consumer parked on the demoted master was let go (or its BLPOP ran out); it is not
+    // lent again either way.
+    expect(['answered', 'let go']).toContain(await parked);
+    const consumer = pool.use((redis) => redis.blpop(list, 10), { blocking: true });
+    await waitFor('the next consumer to park', () => pool.stats().blocking.borrowed === 1);
+    await waitFor(
+      'the client on the new master',
+      () => succeeds(pool.client.rpush(list, 'x')),
+      20_000,
+      100,
+    );
+    expect((await consumer)?.[1]).toBe('x');
+  }, 60_000);
 });
 
 describe('Redis Sentinel: a failover announced while the client is resolving the master', () => {
