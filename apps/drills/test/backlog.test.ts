@@ -5,7 +5,7 @@ import { delay, type RedisServer, randomPrefix, startRedisServer } from '@hitpoo
 import { afterAll, beforeAll, expect } from 'vitest';
 import { drill } from '../src/runner.js';
 import type { ScenarioContext } from '../src/timeline.js';
-import { DRILL_POOL, drillClients, seedDrillKeys, TIMEOUT_TOLERANCE_MS } from './common.js';
+import { DRILL_POOL, drillClients, seedDrillKeys } from './common.js';
 
 /** Calls fired at once at the hung server, on top of the standard load. */
 const BURST = 100_000;
@@ -13,6 +13,13 @@ const BURST = 100_000;
 const HEAP_GROWTH_LIMIT_BYTES = 10 * 1024 * 1024;
 /** The pool's default bound (`maxPendingCommands`). */
 const MAX_PENDING = 10_000;
+/**
+ * How late past its deadline a burst call may settle. Wider than the other drills' tolerance:
+ * when the deadline passes, the 10,000 written calls are rejected together, and this process
+ * then runs their 10,000 rejections and a collection of the burst's 100,000 promises before the
+ * last handler can note the time (up to about 0.4 s in a full drill run on 2 cores).
+ */
+const BURST_TOLERANCE_MS = 500;
 
 /** A full collection, without running the whole process with --expose-gc. */
 function collectGarbage(): void {
@@ -96,7 +103,7 @@ drill('10 backlog: 100,000 calls at a hung server (SIGSTOP)', {
   },
   assert(_, { burst }) {
     // Every call settled by its deadline (commandTimeoutMs from the call), most at once.
-    expect(burst.latest).toBeLessThanOrEqual(DRILL_POOL.commandTimeoutMs + TIMEOUT_TOLERANCE_MS);
+    expect(burst.latest).toBeLessThanOrEqual(DRILL_POOL.commandTimeoutMs + BURST_TOLERANCE_MS);
     expect(burst.byCode.POOL_QUEUE_FULL ?? 0).toBeGreaterThanOrEqual(BURST - MAX_PENDING);
     expect(burst.heapAfter - burst.heapBefore).toBeLessThan(HEAP_GROWTH_LIMIT_BYTES);
   },

@@ -5,8 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { createPool, PoolConnectionLostError } from '../src/index.js';
 import { SLACK_MS, succeeds, timed } from './helpers.js';
 
-describe('faults (drill findings)', () => {
-  it('F1: the shared client serves again, with the right replies, soon after a blackhole heals', async () => {
+describe('network faults and outages', () => {
+  it('the shared client serves again, with the right replies, soon after a blackhole heals', async () => {
     const server = await startRedisServer();
     const proxy = await startTcpProxy(server.port);
     const pool = createPool({ url: `redis://127.0.0.1:${proxy.port}`, commandTimeoutMs: 300 });
@@ -43,7 +43,7 @@ describe('faults (drill findings)', () => {
     }
   });
 
-  it('F4: a command that rejected with a timeout is never sent after the reconnect', async () => {
+  it('a command that rejected with a timeout is never sent after the reconnect', async () => {
     // Every write on disk at once: a kill -9 loses nothing, so a late INCR would show.
     const server = await startRedisServer({ config: { appendonly: 'yes', appendfsync: 'always' } });
     const pool = createPool({ url: server.url, commandTimeoutMs: 20 });
@@ -68,7 +68,7 @@ describe('faults (drill findings)', () => {
     }
   });
 
-  it('F4: a command in flight when the connection drops rejects at once and is not resent', async () => {
+  it('a command in flight when the connection drops rejects at once and is not resent', async () => {
     const server = await startRedisServer();
     const proxy = await startTcpProxy(server.port);
     const pool = createPool({ url: `redis://127.0.0.1:${proxy.port}`, commandTimeoutMs: 2_000 });
@@ -96,7 +96,7 @@ describe('faults (drill findings)', () => {
     }
   });
 
-  it('F2: a lease whose request is lost rejects within commandTimeoutMs and its connection is not reused', async () => {
+  it('a lease whose request is lost rejects within commandTimeoutMs and its connection is not reused', async () => {
     const server = await startRedisServer();
     const proxy = await startTcpProxy(server.port);
     const pool = createPool({
@@ -124,7 +124,7 @@ describe('faults (drill findings)', () => {
     }
   });
 
-  it('F2: blocking commands get their block time on top; commandTimeoutMs: 0 opts a lease out', async () => {
+  it('blocking commands get their block time on top; commandTimeoutMs: 0 opts a lease out', async () => {
     const server = await startRedisServer();
     const pool = createPool({ url: server.url, commandTimeoutMs: 200, max: 1 });
     const list = `${randomPrefix('f2')}list`;
@@ -188,7 +188,7 @@ describe('faults (drill findings)', () => {
     }
   });
 
-  it('F9: after a 2 s outage the shared client serves again within 1 s of Redis returning', async () => {
+  it('after a 2 s outage the shared client serves again within 1 s of Redis returning', async () => {
     const server = await startRedisServer();
     const pool = createPool({ url: server.url, commandTimeoutMs: 200 });
     pool.on('error', () => {});
@@ -218,7 +218,7 @@ describe('faults (drill findings)', () => {
     }
   });
 
-  it('F11: leases back off with one probe at a time during an outage and serve within 1 s of Redis returning', async () => {
+  it('leases back off with one probe at a time during an outage and serve within 1 s of Redis returning', async () => {
     const server = await startRedisServer();
     const pool = createPool({ url: server.url, max: 10, acquireTimeoutMs: 1_000 });
     pool.on('error', () => {});
