@@ -111,14 +111,19 @@ export class NearCache {
 
   /**
    * The read answered `values` (in the order of its keys; an error for a key Redis refused to
-   * read): keep those still valid.
+   * read, `undefined` for one not read there): keep those still valid.
    */
-  endRead(read: CacheRead, values: ReadonlyArray<string | null | Error>, nowMs: number): void {
+  endRead(
+    read: CacheRead,
+    values: ReadonlyArray<string | null | Error | undefined>,
+    nowMs: number,
+  ): void {
     this.#forget(read);
     if (read.all) return;
     read.keys.forEach((key, i) => {
-      const value = values[i] ?? null;
-      if (!(value instanceof Error) && !read.stale.has(key)) this.#store(key, value, nowMs);
+      const value = values[i];
+      if (value !== undefined && !(value instanceof Error) && !read.stale.has(key))
+        this.#store(key, value, nowMs);
     });
   }
 

@@ -1,5 +1,5 @@
 import { clientSource, createExecutor, type Executor } from '@hitpool/pool/transport';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import { HitsConfigError } from './errors.js';
 
 export type {
@@ -26,10 +26,15 @@ export function executorFor(redis: unknown): Executor {
 }
 
 /**
- * The ioredis `Redis` behind `options.redis` (a pool's shared client, or the client itself),
- * which the near cache duplicates for connections of its own. Only for a non-Cluster client
- * that {@link executorFor} accepted.
+ * The ioredis client behind `options.redis` (a pool's shared client, or the client itself),
+ * which the near cache takes its own connections' settings from. Only for a client that
+ * {@link executorFor} accepted.
  */
-export function trackingSourceOf(redis: unknown): Redis {
-  return (clientSource(redis) as () => Redis)();
+export function clientOf(redis: unknown): Redis | Cluster {
+  return (clientSource(redis) as () => Redis | Cluster)();
+}
+
+/** True for an ioredis `Cluster` (public API: `Cluster#isCluster`). */
+export function isClusterClient(client: Redis | Cluster): client is Cluster {
+  return (client as { isCluster?: boolean }).isCluster === true;
 }

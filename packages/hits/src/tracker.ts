@@ -4,12 +4,14 @@ import { type BatchScripts, type Op, TurnBatch, type TurnContext } from './batch
 import { HitBuffer } from './buffer.js';
 import { NearCache } from './cache.js';
 import {
+  clientOf,
   type Executor,
   executorFor,
+  isClusterClient,
   type RedisCommand,
   type Reply,
-  trackingSourceOf,
 } from './client.js';
+import { ClusterTracking } from './cluster-tracking.js';
 import {
   HitsClosedError,
   HitsConfigError,
@@ -31,7 +33,7 @@ import { sendScripted } from './send.js';
 import { Settler } from './settler.js';
 import { type Leaderboard, sendSingly } from './single-key.js';
 import { keySlot } from './slot.js';
-import { TrackingLink } from './tracking.js';
+import { type Tracking, TrackingLink } from './tracking.js';
 import type {
   HitOptions,
   HitResult,
@@ -68,7 +70,7 @@ const isTryAgain = ([error]: Reply) => error?.message.startsWith('TRYAGAIN') ===
 /** A tracker's near cache: the copies, and the connections that keep them correct. */
 interface NearCacheParts {
   readonly cache: NearCache;
-  readonly link: TrackingLink;
+  readonly link: Tracking;
 }
 
 /**
@@ -83,13 +85,12 @@ export function createHitTracker(options: HitTrackerOptions): HitTracker {
   if (executor.isCluster) checkCluster(resolved, executor.keyPrefix);
   let near: NearCacheParts | undefined;
   if (resolved.cache) {
-    if (executor.isCluster)
-      throw new HitsConfigError(
-        'options.cache is not supported on a Redis Cluster: use it with a standalone or Sentinel ' +
-          'server, or leave cache out',
-      );
     const cache = new NearCache(resolved.cache.maxKeys, resolved.cache.ttlMs);
-    near = { cache, link: new TrackingLink(trackingSourceOf(options.redis), cache) };
+    const client = clientOf(options.redis);
+    const link = isClusterClient(client)
+      ? new ClusterTracking(client, cache)
+      : new TrackingLink(client, cache);
+    near = { cache, link };
   }
   return new Tracker(resolved, executor, executor.isCluster, near);
 }
@@ -289,7 +290,6 @@ class Tracker implements HitTracker {
     batch: TurnBatch,
     byKey: ReadonlyMap<string, Op[]>,
   ): string[] {
-    const live = link.live;
     const nowMs = Date.now();
     const misses: string[] = [];
     for (const [key, ops] of byKey) {
@@ -297,7 +297,7 @@ class Tracker implements HitTracker {
       for (const op of ops) if (op.kind !== 'hit') reads++;
       if (reads === 0) {
         if (!this.answerFromMemory(key, ops, null)) batch.add(key, ops);
-      } else if (!live) {
+      } else if (!link.liveFor(key)) {
         cache.miss(reads);
         batch.add(key, ops);
       } else {
@@ -324,7 +324,7 @@ class Tracker implements HitTracker {
     visitor: string | undefined,
   ): HitResult | number | undefined {
     const { near, buffer } = this;
-    if (near === undefined || buffer === undefined || !near.link.live) return undefined;
+    if (near === undefined || buffer === undefined || !near.link.liveFor(key)) return undefined;
     const known = buffer.total(key);
     if (known === undefined) return undefined;
     if (kind === 'hit') {
@@ -373,16 +373,31 @@ class Tracker implements HitTracker {
     keys: string[],
   ): Promise<void> {
     const read = cache.beginRead(keys);
-    let values: Array<string | null | Error>;
+    let values: Array<string | null | Error | undefined>;
     try {
       values = await link.read(keys);
       cache.endRead(read, values, Date.now());
     } catch {
       cache.abandonRead(read);
+      values = keys.map(() => undefined);
+    }
+    // Not read on a tracking connection (it failed, or the key's slot moved): read through the
+    // tracker's client, and not kept.
+    const elsewhere = keys.filter((_, i) => values[i] === undefined);
+    if (elsewhere.length > 0) {
       const replies = await this.executor.send(
-        keys.map((key) => ({ name: 'get', args: [key], slot: -1 })),
+        elsewhere.map((key) => ({
+          name: 'get',
+          args: [key],
+          slot: this.isCluster ? keySlot(key) : -1,
+        })),
       );
-      values = replies.map(([error, value]) => error ?? (value as string | null));
+      let at = 0;
+      values = values.map((value) => {
+        if (value !== undefined) return value;
+        const [error, reply] = replies[at++] ?? [new Error('no reply'), null];
+        return error ?? (reply as string | null);
+      });
     }
     keys.forEach((key, i) => {
       const value = values[i] ?? null;

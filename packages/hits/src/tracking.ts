@@ -10,6 +10,20 @@ const CONNECTION_NAME = 'hitpool-hits-near-cache';
 
 type State = 'connecting' | 'live' | 'down' | 'closed';
 
+/** What the tracker reads cached values through: one server's link, or a Cluster's. */
+export interface Tracking {
+  /** Every connection it needs is set up. */
+  readonly live: boolean;
+  /** A read of `key` now may be kept. */
+  liveFor(key: string): boolean;
+  /**
+   * Per key its value, the error Redis gave, or `undefined` for a key to read elsewhere (not
+   * kept); rejects when nothing could be read.
+   */
+  read(keys: readonly string[]): Promise<Array<string | null | Error | undefined>>;
+  close(): Promise<void>;
+}
+
 /**
  * The tracker's own two connections for the near cache, duplicated from the client it was given
  * (same server, credentials, TLS, database and key prefix), never leased from a pool:
@@ -24,7 +38,7 @@ type State = 'connecting' | 'live' | 'down' | 'closed';
  * network, `CLIENT KILL`) every copy is dropped, both connections are closed and set up again
  * after a pause, and until then the tracker reads values from Redis without keeping them.
  */
-export class TrackingLink {
+export class TrackingLink implements Tracking {
   #state: State = 'connecting';
   #data: Redis | undefined;
   #subscriber: Redis | undefined;
@@ -42,6 +56,11 @@ export class TrackingLink {
 
   /** Both connections are set up: reads may be kept. */
   get live(): boolean {
+    return this.#state === 'live';
+  }
+
+  /** {@link live}, for any key (one server holds them all). */
+  liveFor(_key: string): boolean {
     return this.#state === 'live';
   }
 

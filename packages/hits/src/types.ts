@@ -45,7 +45,7 @@ export interface HitTrackerOptions {
    * correct by Redis (server-assisted client-side caching, `CLIENT TRACKING`). Default `false`.
    * `maxKeys`: most values held, least recently used dropped first (default 10000, 1–10000000).
    * `ttlMs`: most age of a held value in milliseconds, in case an invalidation were lost
-   * (default none). Standalone and Sentinel only; not with `mode: 'atomic'`.
+   * (default none). Not with `mode: 'atomic'`.
    */
   cache?: false | { maxKeys?: number; ttlMs?: number };
 }

@@ -411,6 +411,81 @@ describe('a tracker on a 3-master Cluster', () => {
     await pool.close();
   });
 
+  it('keeps a near cache on a Cluster: tracking per master, invalidations from each, and a slot that moves', async () => {
+    const pool = createPool({
+      cluster: { nodes: cluster.startupNodes.slice() },
+      commandTimeoutMs: 1_000,
+    });
+    const hits = createHitTracker({ redis: pool, cache: {} });
+    const writer = cluster.connect();
+    const cacheOf = () => hits.stats().cache as NonNullable<ReturnType<typeof hits.stats>['cache']>;
+    const keys = Array.from({ length: 12 }, (_, i) => `near:${i}`);
+    // The pool's Cluster client connects on its first command; the cache follows its slot table.
+    await hits.peek('near:first');
+    await waitFor('the near cache to connect', () => cacheOf().connected, 10_000);
+    for (const key of keys) await writer.set(key, 'v1');
+    const owners = new Set(keys.map((key) => writer.slots[keySlot(key)]?.[0]));
+    expect(owners.size).toBeGreaterThan(1);
+    for (const key of keys) expect((await hits.get(key)).value).toBe('v1');
+    for (const key of keys) expect((await hits.get(key)).value).toBe('v1');
+    expect(cacheOf()).toMatchObject({ size: keys.length, hits: keys.length });
+    let invalidations = cacheOf().invalidations;
+    for (const key of keys) await writer.set(key, 'v2');
+    await waitFor(
+      'an invalidation from every master',
+      () => cacheOf().invalidations >= invalidations + keys.length,
+    );
+    for (const key of keys) expect((await hits.get(key)).value).toBe('v2');
+
+    // The slot of a cached key moves to another master; the writer then writes it there.
+    const key = keys[0] as string;
+    expect((await hits.get(key)).value).toBe('v2');
+    const slot = keySlot(key);
+    const source = await cluster.masterForSlot(slot);
+    const target = (await cluster.masters()).find((master) => master !== source);
+    if (target === undefined) throw new Error('no other master');
+    await cluster.moveSlot(slot, source, target);
+    await writer.set(key, 'v3');
+    await waitFor(
+      'the value written on the new master',
+      async () => (await hits.get(key)).value === 'v3',
+      10_000,
+      20,
+    );
+    // Tracked on the new master from now on.
+    await waitFor('tracking there', async () => {
+      await hits.get(key);
+      return (await hits.get(key)).value === 'v3' && cacheOf().connected;
+    });
+    invalidations = cacheOf().invalidations;
+    await writer.set(key, 'v4');
+    await waitFor('its invalidation', () => cacheOf().invalidations > invalidations);
+    expect((await hits.get(key)).value).toBe('v4');
+
+    // A failover: the demoted master's connections may stay open, so the new slot table's
+    // owners empty the cache, and the values come from the promoted master.
+    const resets = cacheOf().resets;
+    await cluster.failover(await cluster.replicaOf(await cluster.masterForSlot(slot)));
+    await waitFor('the write on the promoted master', async () => {
+      try {
+        await writer.set(key, 'v5');
+        return true;
+      } catch {
+        return false;
+      }
+    });
+    await waitFor(
+      'the value written after the failover',
+      async () => (await hits.get(key)).value === 'v5',
+      10_000,
+      20,
+    );
+    expect(cacheOf().resets).toBeGreaterThan(resets);
+    await hits.close();
+    await writer.quit();
+    await pool.close();
+  });
+
   it('works with a Cluster RedisPool and leaves the pool open', async () => {
     const pool = createPool({ cluster: { nodes: cluster.startupNodes.slice() } });
     const hits = createHitTracker({ redis: pool, mode: 'atomic', uniques: true });
