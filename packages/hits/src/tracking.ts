@@ -75,7 +75,12 @@ export class TrackingLink implements Tracking {
       throw new Error('the near cache is not connected');
     const replies = await data.pipeline(keys.map((key) => ['get', key])).exec();
     if (replies === null) throw new Error('the near cache connection gave no replies');
-    return replies.map(([error, value]) => error ?? (value as string | null));
+    return replies.map(([error, value]) => {
+      // Only Redis's own refusal (WRONGTYPE) belongs to the key; a connection that failed
+      // under the read fails the whole read, which the tracker then makes through its client.
+      if (error && error.name !== 'ReplyError') throw error;
+      return error ?? (value as string | null);
+    });
   }
 
   /** Closes both connections and drops every copy; stops setting them up again. */
