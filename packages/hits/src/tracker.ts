@@ -106,9 +106,13 @@ class Tracker implements HitTracker {
   private readonly keysOf = (key: string) =>
     counterKeys(this.options, this.isCluster, Date.now(), key);
   /**
-   * Keys with calls in {@link queue}, while calls can be answered at once from memory (buffered,
-   * near cache, no windows or uniques): a key with calls waiting for this turn is not answered
-   * ahead of them.
+   * Calls whose value the near cache holds can be answered from memory: buffered, with a cache,
+   * and no windows or uniques (which would need the counts from Redis).
+   */
+  private readonly memoryAnswers: boolean;
+  /**
+   * Keys with calls in {@link queue}, while {@link memoryAnswers}: a key with calls waiting for
+   * this turn is not answered ahead of them.
    */
   private readonly queuedKeys: Set<string> | undefined;
   private scheduled = false;
@@ -136,10 +140,12 @@ class Tracker implements HitTracker {
     this.leaderboardSlot =
       isCluster && options.leaderboardKey !== undefined ? keySlot(options.leaderboardKey) : -1;
     this.board = { key: options.leaderboardKey, slot: this.leaderboardSlot };
-    this.queuedKeys =
-      near && options.buffer && options.windows.length === 0 && !options.uniques
-        ? new Set()
-        : undefined;
+    this.memoryAnswers =
+      near !== undefined &&
+      options.buffer !== undefined &&
+      options.windows.length === 0 &&
+      !options.uniques;
+    this.queuedKeys = this.memoryAnswers ? new Set() : undefined;
     if (options.buffer) {
       this.buffer = new HitBuffer(
         {
@@ -346,8 +352,8 @@ class Tracker implements HitTracker {
    * cannot: the counts are read instead.
    */
   private answerFromMemory(key: string, ops: readonly Op[], value: string | null): boolean {
-    const { buffer, options } = this;
-    if (!buffer || options.windows.length > 0 || options.uniques) return false;
+    const { buffer } = this;
+    if (!this.memoryAnswers || buffer === undefined) return false;
     const known = buffer.total(key);
     if (known === undefined) return false;
     // A hit() was counted when it was called, so it is in the known total already.
