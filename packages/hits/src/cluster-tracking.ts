@@ -1,9 +1,8 @@
+import { redirectOf } from '@hitpool/pool/transport';
 import type { Cluster, Redis } from 'ioredis';
 import type { NearCache } from './cache.js';
 import { keySlot } from './slot.js';
 import { TrackingLink } from './tracking.js';
-
-const isRedirect = (error: Error) => /^(MOVED|ASK|TRYAGAIN|CLUSTERDOWN) /.test(error.message);
 
 /**
  * The near cache's tracking on a Cluster: a {@link TrackingLink} (two connections of the
@@ -64,7 +63,8 @@ export class ClusterTracking {
           .catch(() => indexes.map(() => undefined));
         indexes.forEach((index, j) => {
           const value = read[j];
-          values[index] = value instanceof Error && isRedirect(value) ? undefined : value;
+          values[index] =
+            value instanceof Error && redirectOf(value.message) !== undefined ? undefined : value;
         });
       }),
     );

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { backlogFull } from '@hitpool/pool/transport';
+import { backlogFull, redirectOf } from '@hitpool/pool/transport';
 import { type BatchScripts, type Op, TurnBatch, type TurnContext } from './batch.js';
 import { HitBuffer } from './buffer.js';
 import { NearCache } from './cache.js';
@@ -65,7 +65,7 @@ function checkCluster(options: ResolvedOptions, keyPrefix: string): void {
     );
 }
 
-const isTryAgain = ([error]: Reply) => error?.message.startsWith('TRYAGAIN') === true;
+const isTryAgain = ([error]: Reply) => error !== null && redirectOf(error.message) === 'TRYAGAIN';
 
 /** A tracker's near cache: the copies, and the connections that keep them correct. */
 interface NearCacheParts {

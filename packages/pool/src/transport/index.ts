@@ -8,3 +8,4 @@
 export { backlogFull } from './admission.js';
 export { type ClientHolder, clientSource, createExecutor } from './executor.js';
 export type { Deliver, Executor, Reply, TransportCommand } from './executor-types.js';
+export { type RedirectKind, redirectOf } from './redirects.js';
