@@ -13,6 +13,15 @@ import {
   failuresOf,
   firstSuccessAfter,
 } from './common.js';
+import {
+  type CacheFigures,
+  type CacheSubject,
+  cacheFigures,
+  cacheSubject,
+  expectCacheCorrect,
+  trackingAgain,
+  writeRounds,
+} from './near-cache-subject.js';
 
 let cluster: RedisCluster;
 
@@ -191,3 +200,37 @@ drill('3b Cluster failover: kill -9 of a master', {
     // asynchronously, so a crash can lose what the master acknowledged last.
   },
 });
+
+drill<CacheSubject & { slot: number }, CacheFigures>(
+  '11c near cache: Cluster planned failover with cached values',
+  {
+    async setup(context) {
+      await cluster.waitForReplicas();
+      const prefix = randomPrefix('near-cluster');
+      // One hash tag: every cached key lives in the slot that fails over.
+      const keys = keyNames(prefix, 50, prefix);
+      const pool = createPool({ cluster: { nodes: cluster.startupNodes.slice() }, ...DRILL_POOL });
+      const subject = await cacheSubject(pool, cluster.connect(), keys, context);
+      return { ...subject, slot: await cluster.keySlot(keys[0] as string) };
+    },
+    tailMs: 1_000,
+    maxMs: 40_000,
+    async scenario(context, subject) {
+      const { mark } = context;
+      await waitFor('values cached', () => (subject.tracker.stats().cache?.size ?? 0) >= 50);
+      await writeRounds(subject, 2);
+      const master = await cluster.masterForSlot(subject.slot);
+      const replica = await cluster.replicaOf(master);
+      mark('failover');
+      // The demoted master keeps its connections open: only the slot table tells the cache.
+      await cluster.failover(replica);
+      mark('promoted');
+      await trackingAgain(subject, context);
+      await writeRounds(subject, 5);
+      mark('new values read');
+    },
+    recoverFrom: 'failover',
+    measure: cacheFigures,
+    assert: (_, figures, subject) => expectCacheCorrect(figures, subject),
+  },
+);

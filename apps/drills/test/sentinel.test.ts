@@ -1,8 +1,21 @@
 import { createPool } from '@hitpool/pool';
-import { type RedisSentinelGroup, startRedisSentinel } from '@hitpool/testing';
+import {
+  type RedisSentinelGroup,
+  randomPrefix,
+  startRedisSentinel,
+  waitFor,
+} from '@hitpool/testing';
 import { afterAll, beforeAll, expect } from 'vitest';
+import { keyNames } from '../src/data.js';
 import { drill } from '../src/runner.js';
 import { compareCounters, DRILL_POOL, drillClients, seedDrillKeys } from './common.js';
+import {
+  cacheFigures,
+  cacheSubject,
+  expectCacheCorrect,
+  trackingAgain,
+  writeRounds,
+} from './near-cache-subject.js';
 
 let group: RedisSentinelGroup;
 
@@ -70,4 +83,60 @@ drill('2 Sentinel failover: kill -9 of the master', {
     expect(afterwards.value).not.toBeNull();
     expect(load.marks.promoted?.firstSuccessAfterMs).not.toBeNull();
   },
+});
+
+drill('11b near cache: Sentinel failover, kill -9 of the master with cached values', {
+  async setup(context) {
+    // The previous drill killed a master: start it again and wait until it replicates the
+    // promoted one, so there is a replica to fail over to.
+    for (const node of group.dataNodes) if (!node.running) await node.start();
+    await waitFor(
+      'both data nodes in replication',
+      async () => {
+        const roles = await Promise.all(
+          group.dataNodes.map((node) => node.cli('INFO', 'replication')),
+        );
+        return roles.some(
+          (info) => info.includes('role:slave') && info.includes('master_link_status:up'),
+        );
+      },
+      30_000,
+      100,
+    );
+    const pool = createPool({
+      redis: { sentinels: group.sentinelAddresses.slice(), name: group.masterName },
+      ...DRILL_POOL,
+    });
+    const keys = keyNames(randomPrefix('near-sentinel'), 50);
+    return cacheSubject(pool, group.connect(), keys, context);
+  },
+  tailMs: 1_000,
+  maxMs: 40_000,
+  async scenario(context, subject) {
+    const { mark } = context;
+    await waitFor('values cached', () => (subject.tracker.stats().cache?.size ?? 0) >= 50);
+    // The seeded values must be on the replica before the master dies.
+    await subject.writer.call('WAIT', '1', '5000');
+    const master = await group.currentMaster();
+    await master.kill();
+    mark('kill');
+    await group.waitForNewMaster(master, 30_000);
+    mark('promoted');
+    await waitFor(
+      'the writer on the promoted master',
+      () =>
+        subject.writer.set(subject.keys[0] as string, `v${subject.version}`).then(
+          () => true,
+          () => false,
+        ),
+      15_000,
+      100,
+    );
+    await trackingAgain(subject, context);
+    await writeRounds(subject, 5);
+    mark('new values read');
+  },
+  recoverFrom: 'kill',
+  measure: cacheFigures,
+  assert: (_, figures, subject) => expectCacheCorrect(figures, subject),
 });
