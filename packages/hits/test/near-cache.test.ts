@@ -197,7 +197,7 @@ describe('near cache', () => {
         if (Number(value) < floor) stale.push(`${value} after ${floor} was delivered`);
       }
     });
-    for (let i = 1; i <= 2_000; i++) {
+    for (let i = 1; i <= 5_000; i++) {
       const before = cacheOf(hits).invalidations;
       // Whether Redis tracked the key when the write ran, read in the same transaction: only
       // then does an invalidation come (one; the key is tracked again only once read again).
