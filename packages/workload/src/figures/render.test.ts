@@ -4,6 +4,7 @@ import { readBlocks } from './blocks.js';
 import { renderFigures } from './render.js';
 import {
   type DemoResult,
+  type HitsCacheBenchResult,
   type PoolBenchResult,
   parseRawResult,
   RawResultError,
@@ -61,6 +62,45 @@ function poolResult(env: RecordedEnvironment): PoolBenchResult {
   };
 }
 
+/** The names of `NAMES` in packages/hits/bench/cache.ts. */
+const CACHE_NAMES = {
+  getOnly: 'ioredis get(k), no counting',
+  promiseAll: 'ioredis Promise.all([get(k), incr(defaultHitKey(k))])',
+  noCache: 'hits.get, no cache (pool)',
+  cache: 'hits.get, cache (pool)',
+  cacheBuffer: 'hits.get, cache + buffer (pool)',
+};
+
+function hitsCacheResult(env: RecordedEnvironment): HitsCacheBenchResult {
+  return {
+    bench: '@hitpool/hits cache',
+    environment: env,
+    callers: 200,
+    settings: { rounds: 3, roundMs: 500, warmupMs: 100, jsonPath: '/tmp/c.json' },
+    keyCount: 10_000,
+    maxKeys: 5_000,
+    valueBytes: 100,
+    writesPerSecond: 1_000,
+    results: [
+      contender(CACHE_NAMES.getOnly, 100),
+      contender(CACHE_NAMES.promiseAll, 50),
+      contender(CACHE_NAMES.noCache, 200),
+      contender(CACHE_NAMES.cache, 400),
+      contender(CACHE_NAMES.cacheBuffer, 800),
+    ],
+    staleness: {
+      probes: 1_234,
+      p50Ms: 0.25,
+      p99Ms: 1.5,
+      maxMs: 3.125,
+      callsPerSecond: 654_321.4,
+      invalidationsPerSecond: 987.6,
+    },
+    bytesPerEntry: 321.7,
+    goals: [{ text: 'staleness p99 ≤ 5 ms', ratio: 3.33, target: 1, met: true }],
+  };
+}
+
 const parse = (name: string, value: unknown) =>
   parseRawResult(name, `docs/results/${name}`, JSON.stringify(value));
 
@@ -68,6 +108,8 @@ describe('docs/figures.md', () => {
   it('puts under every table its date, commit, versions, CPUs, load and the command rebuilt from the settings', () => {
     const figures = renderFigures(parse('pool-bench.json', poolResult(environment)));
     const blocks = readBlocks(figures, 'figures.md');
+    // There even without its raw result (see the near cache tests below).
+    blocks.delete('hits-cache');
     expect([...blocks.keys()]).toEqual([
       'pool-lease-overhead',
       'pool-distinct',
@@ -158,6 +200,103 @@ describe('docs/figures.md', () => {
     const drills = blocks.get('drills') ?? '';
     expect(drills.indexOf('| 2 earlier |')).toBeLessThan(drills.indexOf('| 10 later |'));
     expect(drills).toContain('Run: where and when not recorded · command not recorded');
+  });
+});
+
+describe('the near cache bench', () => {
+  const run =
+    'Run: 2026-01-02 03:04 UTC · commit abc1234 · Node v24.0.0 · Redis 7.0.15 · 2 CPUs · load average 1.50 · ' +
+    '`BENCH_JSON=/tmp/c.json BENCH_ROUNDS=3 BENCH_ROUND_MS=500 BENCH_WARMUP_MS=100 pnpm --filter @hitpool/hits bench:cache`' +
+    ' · raw result `docs/results/hits-cache-bench.json`';
+
+  it('renders its table with the ratio columns, the staleness, the memory and the goals', () => {
+    const figures = renderFigures(parse('hits-cache-bench.json', hitsCacheResult(environment)));
+    const block = readBlocks(figures, 'figures.md').get('hits-cache') ?? '';
+    expect(block).toContain(
+      '| contender | calls/s | p99 ms | × get only | × Promise.all | × no cache | commands/call | server CPU ms/1k calls | errors |',
+    );
+    expect(block).toContain(
+      '| hits.get, cache + buffer (pool) | 800 | 2.00 | 8.00× | 16.00× | 4.00× |',
+    );
+    expect(block).toContain(
+      'p50 0.25 ms, p99 1.50 ms, max 3.13 ms over 1,234 probes, while serving 654,321 calls/s; 988 invalidated keys/s.',
+    );
+    expect(block).not.toContain('processes');
+    expect(block.endsWith(run)).toBe(true);
+    expect(figures).toContain('## @hitpool/hits cache benchmark');
+    expect(figures).toContain('| hits.get, cache + buffer (pool) | 800 | 800–800 | 1.00 |');
+    expect(figures).toContain('**Memory**: 322 bytes of heap per cached entry (5,000 entries');
+    expect(figures).toContain('met    staleness p99 ≤ 5 ms: 3.33× (goal ≥ 1×)');
+    expect(figures).not.toContain('No run recorded');
+  });
+
+  it('adds a row per run of several processes when the result has them', () => {
+    const result: HitsCacheBenchResult = {
+      ...hitsCacheResult(environment),
+      processes: {
+        count: 4,
+        callersEach: 50,
+        durationMs: 5_000,
+        runs: [
+          { writesPerSecond: 0, callsPerSecond: 1_200_000.4, invalidationsPerSecond: 0 },
+          { writesPerSecond: 1_000, callsPerSecond: 900_000, invalidationsPerSecond: 812.5 },
+        ],
+      },
+    };
+    const block =
+      readBlocks(renderFigures(parse('hits-cache-bench.json', result)), 'figures.md').get(
+        'hits-cache',
+      ) ?? '';
+    expect(block).toContain(
+      [
+        '**4 processes × 50 callers counting the same keys**, 5,000 ms per run',
+        '',
+        '| run | writes/s | calls/s, all processes | invalidated keys/s per process (mean) |',
+        '| --- | --- | --- | --- |',
+        '| 1 | 0 | 1,200,000 | 0 |',
+        '| 2 | 1,000 | 900,000 | 813 |',
+      ].join('\n'),
+    );
+    expect(block.endsWith(run)).toBe(true);
+  });
+
+  it('without its raw result, its block says how to record one', () => {
+    const block = readBlocks(renderFigures({}), 'figures.md').get('hits-cache');
+    expect(block).toBe(
+      'No run recorded yet (no `docs/results/hits-cache-bench.json`): record one with ' +
+        '`BENCH_JSON=$PWD/docs/results/hits-cache-bench.json ./pnpmw --filter @hitpool/hits bench:cache`, then run `./pnpmw figures`.',
+    );
+  });
+
+  it('refuses a file of another bench or without its staleness, and revives error counts', () => {
+    const result = hitsCacheResult(environment);
+    expect(() => parse('hits-cache-bench.json', result.results)).toThrow(RawResultError);
+    expect(() => parse('hits-cache-bench.json', { ...result, bench: '@hitpool/hits' })).toThrow(
+      /its "bench" is not "@hitpool\/hits cache"/,
+    );
+    expect(() => parse('hits-cache-bench.json', { ...result, staleness: undefined })).toThrow(
+      /hits-cache-bench\.json: no "staleness" object/,
+    );
+    expect(() =>
+      parse('hits-cache-bench.json', { ...result, processes: { count: 2, runs: {} } }),
+    ).toThrow(/processes\.runs is not a list/);
+    expect(() => parse('hits-bench.json', result)).toThrow(RawResultError);
+    const withErrors = {
+      ...result,
+      results: [contenderResult(CACHE_NAMES.cache, [1, 2, 3], [['boom', 2]])],
+    };
+    const json = JSON.parse(
+      JSON.stringify(withErrors, (_k, v: unknown) =>
+        v instanceof Map ? Object.fromEntries(v) : v,
+      ),
+    );
+    const parsed = parse('hits-cache-bench.json', json).hitsCache?.result.results[0];
+    expect(parsed?.median.errors).toEqual(new Map([['boom', 2]]));
+    expect(parsed?.rounds.map((round) => round.errors)).toEqual([
+      new Map([['boom', 2]]),
+      new Map([['boom', 2]]),
+      new Map([['boom', 2]]),
+    ]);
   });
 });
 

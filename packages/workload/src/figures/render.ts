@@ -14,15 +14,19 @@ import {
   markdownTable,
   type PeerColumn,
 } from '../report.js';
-import type {
-  DemoResult,
-  DrillsResult,
-  HitsBenchResult,
-  PoolBenchResult,
-  RawResults,
-  RecordedEnvironment,
-  RecordedSection,
-  RecordedSettings,
+import {
+  type DemoResult,
+  type DrillsResult,
+  type HitsBenchResult,
+  type HitsCacheBenchResult,
+  type PoolBenchResult,
+  type RawResults,
+  RESULTS_DIR,
+  type RecordedEnvironment,
+  type RecordedProcesses,
+  type RecordedSection,
+  type RecordedSettings,
+  type RecordedStaleness,
 } from './sources.js';
 
 /** Peers of the hits bench tables, by contender name (packages/hits/bench/contenders.ts). */
@@ -37,6 +41,16 @@ const HITS_PEERS = {
     header: '× hand-written',
     name: 'ioredis Cluster Promise.all([get(k), incr(defaultHitKey(k))])',
   },
+} as const satisfies Record<string, PeerColumn>;
+
+/**
+ * Peers of the near cache bench's table, by contender name (`NAMES` in
+ * packages/hits/bench/cache.ts).
+ */
+const HITS_CACHE_PEERS = {
+  getOnly: { header: '× get only', name: 'ioredis get(k), no counting' },
+  promiseAll: HITS_PEERS.promiseAll,
+  noCache: { header: '× no cache', name: 'hits.get, no cache (pool)' },
 } as const satisfies Record<string, PeerColumn>;
 
 /** The peer of the pool bench's interleaved tables (packages/pool/bench/realistic.ts). */
@@ -115,9 +129,15 @@ function runTable(run: Run, settings: string): string {
   return markdownTable(['run', ''], rows);
 }
 
+/** The package script a bench runs as: what a command predating the record is rebuilt with. */
+interface BenchScript {
+  package: string;
+  script: string;
+}
+
 function benchRun(
   path: string,
-  bench: string,
+  script: BenchScript,
   environment: RecordedEnvironment,
   settings: RecordedSettings,
 ): Run {
@@ -128,8 +148,8 @@ function benchRun(
     BENCH_ROUND_MS: String(settings.roundMs),
     BENCH_WARMUP_MS: String(settings.warmupMs),
     ...(settings.jsonPath === undefined ? {} : { BENCH_JSON: settings.jsonPath }),
-    npm_package_name: bench,
-    npm_lifecycle_event: 'bench',
+    npm_package_name: script.package,
+    npm_lifecycle_event: script.script,
   };
   return { path, environment, command: benchCommand(env, ['node', 'bench']), rebuilt: true };
 }
@@ -184,9 +204,10 @@ function benchStart(
     settings: RecordedSettings;
     callers: number;
   },
+  script: BenchScript,
   note: string,
 ): { run: Run; heading: string[] } {
-  const run = benchRun(path, result.bench, result.environment, result.settings);
+  const run = benchRun(path, script, result.environment, result.settings);
   const heading = [
     `## ${result.bench} benchmark`,
     runTable(run, benchSettingsText(result.settings, result.callers, note)),
@@ -198,6 +219,7 @@ function hitsText(path: string, result: HitsBenchResult): string {
   const { run, heading } = benchStart(
     path,
     result,
+    { package: '@hitpool/hits', script: 'bench' },
     `${formatNumber(result.keyCount)} keys; ${result.valueBytes}-byte values; peers on ioredis with enableAutoPipelining and no commandTimeout; commands/call and server CPU over all rounds of a contender`,
   );
   const { promiseAll, getOnly, seed, cluster } = HITS_PEERS;
@@ -219,10 +241,75 @@ function hitsText(path: string, result: HitsBenchResult): string {
   ].join('\n\n');
 }
 
+/** The staleness probes in one line: quantiles, how many, and the load they ran under. */
+function stalenessLine(stale: RecordedStaleness): string {
+  return `**Staleness** (cache + buffer, same callers and writes): from a writer's \`SET\` reply until a \`get\` started then returns the new value, p50 ${formatNumber(stale.p50Ms, 2)} ms, p99 ${formatNumber(stale.p99Ms, 2)} ms, max ${formatNumber(stale.maxMs, 2)} ms over ${formatNumber(stale.probes)} probes, while serving ${formatNumber(stale.callsPerSecond)} calls/s; ${formatNumber(stale.invalidationsPerSecond)} invalidated keys/s.`;
+}
+
+/** One row per run of several processes counting the same keys. */
+function processesText(processes: RecordedProcesses): string {
+  const rows = processes.runs.map((run, i) => [
+    String(i + 1),
+    formatNumber(run.writesPerSecond),
+    formatNumber(run.callsPerSecond),
+    formatNumber(run.invalidationsPerSecond),
+  ]);
+  return `**${processes.count} processes × ${processes.callersEach} callers counting the same keys**, ${formatNumber(processes.durationMs)} ms per run\n\n${markdownTable(
+    ['run', 'writes/s', 'calls/s, all processes', 'invalidated keys/s per process (mean)'],
+    rows,
+  )}`;
+}
+
+function hitsCacheText(path: string, result: HitsCacheBenchResult): string {
+  const workload = `Zipf(1) over ${formatNumber(result.keyCount)} keys; ${result.valueBytes}-byte values; \`maxKeys\` ${formatNumber(result.maxKeys)}; another client rewriting ${formatNumber(result.writesPerSecond)} keys a second from the same distribution`;
+  const { run, heading } = benchStart(
+    path,
+    result,
+    { package: '@hitpool/hits', script: 'bench:cache' },
+    `${workload}; peers on ioredis with enableAutoPipelining and no commandTimeout; commands/call and server CPU over all rounds of a contender; staleness probed on the cache + buffer tracker under the same callers and writes`,
+  );
+  const { getOnly, promiseAll, noCache } = HITS_CACHE_PEERS;
+  const table = (options: ContenderTableOptions) =>
+    contenderTable(result.results, [getOnly, promiseAll, noCache], options);
+  const block = [
+    `**Zipf(1) over ${formatNumber(result.keyCount)} keys, \`maxKeys\` ${formatNumber(result.maxKeys)}, ${formatNumber(result.writesPerSecond)} writes/s by another client**`,
+    table({ brief: true }),
+    stalenessLine(result.staleness),
+    ...(result.processes ? [processesText(result.processes)] : []),
+    runLine(run),
+  ];
+  return [
+    ...heading,
+    '### `hits-cache`',
+    markedBlock('hits-cache', block.join('\n\n')),
+    `Every column:\n\n${table({})}`,
+    `**Memory**: ${formatNumber(result.bytesPerEntry)} bytes of heap per cached entry (${formatNumber(result.maxKeys)} entries, ${result.valueBytes}-byte values).`,
+    'Goals, as the bench checks them:',
+    goalsBlock(result.goals, run),
+  ].join('\n\n');
+}
+
+/**
+ * The near cache bench before its first recorded run: the hits README quotes its block already,
+ * so the block says how to record one instead of `pnpm figures` failing on a block it lacks.
+ */
+function hitsCacheMissingText(): string {
+  const path = `${RESULTS_DIR}/hits-cache-bench.json`;
+  return [
+    '## @hitpool/hits cache benchmark',
+    '### `hits-cache`',
+    markedBlock(
+      'hits-cache',
+      `No run recorded yet (no \`${path}\`): record one with \`BENCH_JSON=$PWD/${path} ./pnpmw --filter @hitpool/hits bench:cache\`, then run \`./pnpmw figures\`.`,
+    ),
+  ].join('\n\n');
+}
+
 function poolText(path: string, result: PoolBenchResult): string {
   const { run, heading } = benchStart(
     path,
     result,
+    { package: '@hitpool/pool', script: 'bench' },
     `GET of ${result.valueBytes}-byte values in the pool.client sections; commands/call and server CPU over all rounds of a contender`,
   );
   const lease = result.leaseOverhead;
@@ -325,6 +412,11 @@ server's commands per call by name.`;
 export function renderFigures(results: RawResults): string {
   const parts = [INTRO];
   if (results.hits) parts.push(hitsText(results.hits.path, results.hits.result));
+  parts.push(
+    results.hitsCache
+      ? hitsCacheText(results.hitsCache.path, results.hitsCache.result)
+      : hitsCacheMissingText(),
+  );
   if (results.pool) parts.push(poolText(results.pool.path, results.pool.result));
   if (results.demo) parts.push(demoText(results.demo.path, results.demo.result));
   if (results.drills) parts.push(drillsText(results.drills.path, results.drills.result));

@@ -44,6 +44,56 @@ export interface HitsBenchResult {
   goals: Goal[];
 }
 
+/**
+ * How long after a writer's `SET` reply a `get` of the cached buffered tracker could still return
+ * the old value, under the bench's callers and writes.
+ */
+export interface RecordedStaleness {
+  probes: number;
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+  /** Calls/s the tracker served meanwhile. */
+  callsPerSecond: number;
+  /** Keys Redis reported changed, per second. */
+  invalidationsPerSecond: number;
+}
+
+/** Several processes, each with its own cached tracker, counting the same keys. */
+export interface RecordedProcesses {
+  count: number;
+  callersEach: number;
+  durationMs: number;
+  runs: Array<{
+    writesPerSecond: number;
+    /** All processes together. */
+    callsPerSecond: number;
+    /** Per process, the mean over the processes. */
+    invalidationsPerSecond: number;
+  }>;
+}
+
+/** `BENCH_JSON` of `pnpm --filter @hitpool/hits bench:cache` (packages/hits/bench/cache.ts). */
+export interface HitsCacheBenchResult {
+  bench: '@hitpool/hits cache';
+  environment: RecordedEnvironment;
+  callers: number;
+  settings: RecordedSettings;
+  keyCount: number;
+  maxKeys: number;
+  valueBytes: number;
+  /** Keys another client rewrites per second during the contenders' rounds and the probes. */
+  writesPerSecond: number;
+  /** One interleaved table: Zipf(1) over `keyCount` keys. */
+  results: ContenderResult[];
+  staleness: RecordedStaleness;
+  /** Heap bytes per cached entry. */
+  bytesPerEntry: number;
+  /** Absent in runs of the bench before it measured several processes. */
+  processes?: RecordedProcesses;
+  goals: Goal[];
+}
+
 /** `BENCH_JSON` of `pnpm --filter @hitpool/pool bench`. */
 export interface PoolBenchResult {
   bench: '@hitpool/pool';
@@ -75,6 +125,7 @@ export interface DrillsResult {
 /** Everything found in docs/results/, each with the path it came from (from the repository root). */
 export interface RawResults {
   hits?: { path: string; result: HitsBenchResult };
+  hitsCache?: { path: string; result: HitsCacheBenchResult };
   pool?: { path: string; result: PoolBenchResult };
   demo?: { path: string; result: DemoResult };
   drills?: { path: string; result: DrillsResult };
@@ -86,6 +137,7 @@ export const RESULTS_DIR = 'docs/results';
 /** The file names `pnpm figures` reads, and what each holds. */
 export const RESULT_FILES: Readonly<Record<string, string>> = {
   'hits-bench.json': 'BENCH_JSON of `pnpm --filter @hitpool/hits bench`',
+  'hits-cache-bench.json': 'BENCH_JSON of `pnpm --filter @hitpool/hits bench:cache`',
   'pool-bench.json': 'BENCH_JSON of `pnpm --filter @hitpool/pool bench`',
   'demo.json': 'stdout of `pnpm demo --json`',
   'drills.json': '`{ environment, rows }`: the drills’ rows with where they ran',
@@ -123,15 +175,16 @@ function reviveLoad(load: LoadResult): LoadResult {
   return { ...load, errors: new Map(Object.entries(load.errors as unknown as object)) };
 }
 
-function reviveSections(sections: RecordedSection[]): RecordedSection[] {
-  return sections.map((section) => ({
-    ...section,
-    results: section.results.map((result) => ({
-      ...result,
-      median: reviveLoad(result.median),
-      rounds: result.rounds.map(reviveLoad),
-    })),
+function reviveResults(results: ContenderResult[]): ContenderResult[] {
+  return results.map((result) => ({
+    ...result,
+    median: reviveLoad(result.median),
+    rounds: result.rounds.map(reviveLoad),
   }));
+}
+
+function reviveSections(sections: RecordedSection[]): RecordedSection[] {
+  return sections.map((section) => ({ ...section, results: reviveResults(section.results) }));
 }
 
 /** Parse one raw result file's text; `name` is its file name, `path` how errors name it. */
@@ -158,6 +211,25 @@ export function parseRawResult(name: string, path: string, text: string): RawRes
       hasArrays(raw, ['sections', 'goals'], path);
       const result = raw as unknown as HitsBenchResult;
       return { hits: { path, result: { ...result, sections: reviveSections(result.sections) } } };
+    }
+    case 'hits-cache-bench.json': {
+      check(raw.bench === '@hitpool/hits cache', path, 'its "bench" is not "@hitpool/hits cache"');
+      checkEnvironment(raw.environment, path);
+      hasArrays(raw, ['results', 'goals'], path);
+      check(isObject(raw.staleness), path, 'no "staleness" object');
+      check(typeof raw.bytesPerEntry === 'number', path, '"bytesPerEntry" is not a number');
+      if (raw.processes !== undefined) {
+        check(isObject(raw.processes), path, '"processes" is not an object');
+        check(
+          Array.isArray((raw.processes as Record<string, unknown>).runs),
+          path,
+          'processes.runs is not a list',
+        );
+      }
+      const result = raw as unknown as HitsCacheBenchResult;
+      return {
+        hitsCache: { path, result: { ...result, results: reviveResults(result.results) } },
+      };
     }
     case 'pool-bench.json': {
       check(raw.bench === '@hitpool/pool', path, 'its "bench" is not "@hitpool/pool"');
