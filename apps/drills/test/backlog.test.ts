@@ -17,9 +17,11 @@ const MAX_PENDING = 10_000;
  * How late past its deadline a burst call may settle. Wider than the other drills' tolerance:
  * when the deadline passes, the 10,000 written calls are rejected together, and this process
  * then runs their 10,000 rejections and a collection of the burst's 100,000 promises before the
- * last handler can note the time (up to about 0.4 s in a full drill run on 2 cores).
+ * last handler can note the time, while the standard load's callers spin on fast failures (about
+ * 0.3 s alone on 2 cores, 0.5 s when the drills share them with other packages' tests). A call
+ * that waited for a second deadline would still be 0.25 s beyond it.
  */
-const BURST_TOLERANCE_MS = 500;
+const BURST_TOLERANCE_MS = 750;
 
 /** A full collection, without running the whole process with --expose-gc. */
 function collectGarbage(): void {
