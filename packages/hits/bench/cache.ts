@@ -4,10 +4,15 @@
  * `maxKeys: 5000` (smaller than the keyspace), 200 closed-loop callers, while another client
  * rewrites 1,000 keys a second drawn from the same distribution. Contenders run round-robin
  * (medians of BENCH_ROUNDS interleaved rounds). Then, under the same load on the cached buffered
- * tracker, how long after a writer's `SET` reply a `get` can still return the old value, and what
- * a cached entry costs in memory. Not a test: it prints figures and goal lines.
+ * tracker, how long after a writer's `SET` reply a `get` can still return the old value, what
+ * a cached entry costs in memory, and how many invalidations each of several processes counting
+ * the same keys receives, without and with the writer. Not a test: it prints figures and goal
+ * lines.
  */
+import { execFile } from 'node:child_process';
 import { setImmediate as nextTurn } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { getHeapStatistics, setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { createPool } from '@hitpool/pool';
@@ -41,6 +46,10 @@ const STALENESS_MS = 10_000;
 /** One write in this many is followed by a staleness probe. */
 const PROBE_EVERY = 10;
 const settings = benchSettings({ rounds: 5, roundMs: 1_000, warmupMs: 300 });
+/** Processes counting the same keys at once, each with its own tracker and cache. */
+const PROCESSES = 3;
+const PROCESS_CALLERS = 50;
+const PROCESS_MS = 3_000;
 
 const NAMES = {
   getOnly: 'ioredis get(k), no counting',
@@ -57,17 +66,21 @@ const value = (version: number) => `${version}:`.padEnd(VALUE_BYTES, 'x');
 const versionOf = (text: string | null) => (text === null ? -1 : Number.parseInt(text, 10));
 
 /**
- * Rewrites WRITES_PER_SECOND keys a second (Zipf, another seed) with new values until stopped;
+ * Rewrites `perSecond` keys a second (Zipf, another seed) with new values until stopped;
  * `onWrite` sees each key, its new value and when the SET was answered.
  */
-function startWriter(redis: Redis, onWrite?: (key: string, version: number, at: number) => void) {
+function startWriter(
+  redis: Redis,
+  onWrite?: (key: string, version: number, at: number) => void,
+  perSecond = WRITES_PER_SECOND,
+) {
   const source = zipfKeys(KEY_COUNT, 1, PREFIX, 7);
   let running = true;
   const done = (async () => {
     const start = performance.now();
     let written = 0;
     while (running) {
-      const due = Math.floor(((performance.now() - start) / 1_000) * WRITES_PER_SECOND);
+      const due = Math.floor(((performance.now() - start) / 1_000) * perSecond);
       const writes: Array<Promise<void>> = [];
       for (; written < due; written++) {
         const key = source.next();
@@ -99,6 +112,59 @@ async function staleFor(hits: HitTracker, key: string, version: number, at: numb
     if (versionOf(seen) >= version) return started - at;
     await nextTurn();
   }
+}
+
+/** What {@link countInProcesses} measured with the writer at `writesPerSecond`. */
+interface ProcessesRun {
+  writesPerSecond: number;
+  /** `hits.get` calls per second of all processes together. */
+  callsPerSecond: number;
+  /** Keys Redis reported changed per second, per process (mean). */
+  invalidationsPerSecond: number;
+}
+
+/**
+ * PROCESSES processes (bench/cache-counter.ts) count the same Zipf keys with a cached tracker
+ * each, while `writes` rewrites keys (or nothing): how many invalidations each receives. Their
+ * counting writes counters only, which are never tracked, so without writes there are none.
+ */
+async function countInProcesses(url: string, writes: number): Promise<ProcessesRun> {
+  const counter = fileURLToPath(new URL('./cache-counter.ts', import.meta.url));
+  const writer = writes > 0 ? startWriter(writerClient, undefined, writes) : undefined;
+  const outputs = await Promise.all(
+    Array.from({ length: PROCESSES }, (_, index) =>
+      promisify(execFile)(process.execPath, [...process.execArgv, counter], {
+        env: {
+          ...process.env,
+          HITS_BENCH_URL: url,
+          HITS_BENCH_MAX_KEYS: String(MAX_KEYS),
+          HITS_BENCH_KEYS: String(KEY_COUNT),
+          HITS_BENCH_PREFIX: PREFIX,
+          HITS_BENCH_SEED: String(100 + index),
+          HITS_BENCH_CALLERS: String(PROCESS_CALLERS),
+          HITS_BENCH_WARMUP_MS: '1000',
+          HITS_BENCH_MS: String(PROCESS_MS),
+        },
+      }),
+    ),
+  );
+  await writer?.stop();
+  const measured = outputs.map(
+    ({ stdout }) =>
+      JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as {
+        calls: number;
+        elapsedMs: number;
+        invalidations: number;
+      },
+  );
+  const perSecond = (count: number, elapsedMs: number) => count / (elapsedMs / 1_000);
+  return {
+    writesPerSecond: writes,
+    callsPerSecond: measured.reduce((sum, run) => sum + perSecond(run.calls, run.elapsedMs), 0),
+    invalidationsPerSecond:
+      measured.reduce((sum, run) => sum + perSecond(run.invalidations, run.elapsedMs), 0) /
+      measured.length,
+  };
 }
 
 /** Heap bytes per entry of a NearCache holding MAX_KEYS copies of 100-byte values. */
@@ -222,6 +288,23 @@ try {
   console.log(
     `## Memory\n\n${Math.round(memory)} bytes of heap per cached entry (${MAX_KEYS} entries, keys of about ${`${PREFIX}1234`.length} characters, values of ${VALUE_BYTES} bytes).\n`,
   );
+  const runs: ProcessesRun[] = [];
+  for (const writes of [0, WRITES_PER_SECOND])
+    runs.push(await countInProcesses(server.url, writes));
+  const processes = {
+    count: PROCESSES,
+    callersEach: PROCESS_CALLERS,
+    durationMs: PROCESS_MS,
+    runs,
+  };
+  console.log(
+    `## Several processes counting the same keys\n\n${PROCESSES} processes, ${PROCESS_CALLERS} callers each, \`hits.get\` with \`cache\` on the same Zipf keys for ${PROCESS_MS} ms:\n\n| writes/s by another client | calls/s (all processes) | invalidated keys/s per process |\n| ---: | ---: | ---: |\n${runs
+      .map(
+        (run) =>
+          `| ${run.writesPerSecond.toLocaleString('en-US')} | ${Math.round(run.callsPerSecond).toLocaleString('en-US')} | ${Math.round(run.invalidationsPerSecond).toLocaleString('en-US')} |`,
+      )
+      .join('\n')}\n`,
+  );
   const rate = (name: string) => callsPerSecondOf(results, name);
   const goals = [
     goal(
@@ -262,6 +345,7 @@ try {
     results,
     staleness: stale,
     bytesPerEntry: memory,
+    processes,
     goals,
   });
 } finally {
