@@ -72,7 +72,10 @@ interface Group {
   /** Parts still waiting for a reply. */
   pending: number;
   value: string | null;
-  /** The value came with the calls (near cache): a reply's value place does not replace it. */
+  /**
+   * The value is not read by this batch: it came with the calls (near cache) or is read
+   * elsewhere ({@link TurnBatch.supply}); a reply's value place does not replace it.
+   */
   valueKnown: boolean;
   /** The flat reply holding this key's total and window totals, and where they start. */
   counts: readonly unknown[];
@@ -226,17 +229,18 @@ export class TurnBatch {
       uniques: undefined,
       error: undefined,
     };
-    // A value the near cache holds: the fast scripts leave it unread (a `#` before the count).
-    const known = needValue && typeof source === 'object';
+    // A value the near cache holds or one read elsewhere: the fast scripts leave it unread (a
+    // `#` before the count), so a turn with misses still sends its copies' parts that way.
     const readValue = needValue && source === 'read';
     if (needValue && source === 'supplied') {
       group.pending++;
+      group.valueKnown = true;
       this.#supplied.set(key, group);
     } else if (typeof source === 'object') {
       group.value = source.value;
       group.valueKnown = true;
     }
-    if (keys.keySlot === keys.counterSlot && (readValue || known || !needValue)) {
+    if (keys.keySlot === keys.counterSlot) {
       // The fast scripts read the value of every part (and the distinct visitors): for a hit()
       // alone that read is wasted but costs less than a second kind of call.
       if (this.#plain) {

@@ -77,6 +77,26 @@ describe('near cache', () => {
     await hits.close();
   });
 
+  it('in a turn that also misses, reads only the values it does not hold', async () => {
+    const p = randomPrefix('mixed');
+    await admin.mset(`${p}a`, 'A', `${p}b`, 'B', `${p}c`, 'C');
+    const hits = await cachedTracker();
+    await hits.getMany([`${p}a`, `${p}b`]);
+    await admin.config('RESETSTAT');
+    const results = await hits.getMany([`${p}a`, `${p}b`, `${p}c`]);
+    expect(results.map((result) => [result.value, result.hits])).toEqual([
+      ['A', 2],
+      ['B', 2],
+      ['C', 1],
+    ]);
+    const calls = await commandCalls();
+    // The missing value was read once (on the tracking connection); the held ones only counted.
+    expect(calls.get('get') ?? 0).toBe(1);
+    expect(calls.get('incrby')).toBe(3);
+    expect(cacheOf(hits)).toEqual(expect.objectContaining({ size: 3, hits: 2, misses: 3 }));
+    await hits.close();
+  });
+
   it('caches missing keys and getMany reads, and drops least recently used copies beyond maxKeys', async () => {
     const p = randomPrefix('lru');
     await admin.mset(`${p}a`, 'A', `${p}b`, 'B', `${p}c`, 'C');
