@@ -100,6 +100,7 @@ export class ClusterTracking {
         void link.close();
       }
     for (const [address, node] of masters)
-      if (!this.#links.has(address)) this.#links.set(address, new TrackingLink(node, this.cache));
+      if (!this.#links.has(address))
+        this.#links.set(address, new TrackingLink(node, this.cache, true));
   }
 }

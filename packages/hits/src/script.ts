@@ -325,6 +325,17 @@ function sha1(source: string): string {
 }
 
 /**
+ * The near cache's read on its tracking connection: `GET` of every key in KEYS, in one command
+ * (Redis tracks the declared keys of a script that reads). Per key its value, `nil`, or the error
+ * `GET` gave (`WRONGTYPE`), which `MGET` would have answered as `nil`.
+ */
+export const TRACKED_READ_SCRIPT = `
+local out = {}
+for i = 1, #KEYS do out[i] = redis.pcall('GET', KEYS[i]) end
+return out
+`;
+
+/**
  * One Lua script and whether the server is known to have it: the first call sends `EVAL` (which
  * loads it), later ones `EVALSHA`; a `NOSCRIPT` reply (restart, failover, `SCRIPT FLUSH`) is
  * answered by sending the same call again as `EVAL` (see `send.ts`). One per tracker (and

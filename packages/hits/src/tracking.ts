@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { NearCache } from './cache.js';
+import { LuaScript, TRACKED_READ_SCRIPT } from './script.js';
 
 /** Where Redis publishes invalidations for clients that redirect them (RESP2 pub/sub). */
 const INVALIDATE_CHANNEL = '__redis__:invalidate';
@@ -46,9 +47,14 @@ export class TrackingLink implements Tracking {
   #attempt = 0;
   readonly #prefix: string;
 
+  /**
+   * @param slotted the source is a Cluster node: keys of different slots cannot share a
+   * script call there, so each is read with its own `GET` (in one write).
+   */
   constructor(
     private readonly source: Redis,
     private readonly cache: NearCache,
+    private readonly slotted = false,
   ) {
     this.#prefix = source.options.keyPrefix ?? '';
     void this.#setUp();
@@ -65,14 +71,16 @@ export class TrackingLink implements Tracking {
   }
 
   /**
-   * Reads `keys` on the tracking connection (so Redis tracks them), one `GET` each in one write:
-   * per key its value, or the error Redis gave (`WRONGTYPE`: `MGET` would answer `nil` instead).
-   * Only while {@link live}; rejects when the connection fails.
+   * Reads `keys` on the tracking connection (so Redis tracks them): one script call, or on a
+   * Cluster node one `GET` each in one write. Per key its value, or the error Redis gave
+   * (`WRONGTYPE`). Only while {@link live}; rejects when the connection fails or Redis refuses the
+   * read as a whole.
    */
   async read(keys: readonly string[]): Promise<Array<string | null | Error>> {
     const data = this.#data;
     if (this.#state !== 'live' || data === undefined)
       throw new Error('the near cache is not connected');
+    if (!this.slotted) return (await readInOneCall(data, keys)) as Array<string | null | Error>;
     const replies = await data.pipeline(keys.map((key) => ['get', key])).exec();
     if (replies === null) throw new Error('the near cache connection gave no replies');
     return replies.map(([error, value]) => {
@@ -163,6 +171,18 @@ export class TrackingLink implements Tracking {
     }, delay);
     // Setting up again must not keep a process alive that has nothing else to do.
     this.#retry.unref();
+  }
+}
+
+const TRACKED_READ = new LuaScript(TRACKED_READ_SCRIPT);
+
+/** {@link TRACKED_READ_SCRIPT} by its SHA1, loaded with EVAL when the server does not have it. */
+async function readInOneCall(data: Redis, keys: readonly string[]): Promise<unknown[]> {
+  try {
+    return (await data.evalsha(TRACKED_READ.sha, keys.length, ...keys)) as unknown[];
+  } catch (error) {
+    if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
+    return (await data.eval(TRACKED_READ.source, keys.length, ...keys)) as unknown[];
   }
 }
 
