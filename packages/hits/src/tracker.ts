@@ -65,6 +65,13 @@ function checkCluster(options: ResolvedOptions, keyPrefix: string): void {
     );
 }
 
+/**
+ * Calls answered at once from memory before the next one waits for a turn of the event loop:
+ * callers that only ever hit the cache would otherwise keep the loop in microtasks, and the
+ * invalidations and the replies other callers wait for would not be read until they stop.
+ */
+const MEMORY_ANSWERS_PER_TURN = 512;
+
 const isTryAgain = ([error]: Reply) => error !== null && redirectOf(error.message) === 'TRYAGAIN';
 
 /** A tracker's near cache: the copies, and the connections that keep them correct. */
@@ -115,6 +122,8 @@ class Tracker implements HitTracker {
    * this turn is not answered ahead of them.
    */
   private readonly queuedKeys: Set<string> | undefined;
+  /** Calls answered from memory since the last turn (see {@link MEMORY_ANSWERS_PER_TURN}). */
+  private answeredThisTurn = 0;
   private scheduled = false;
   private readonly settler = new Settler(() => this.schedule());
   private readonly inFlight = new Set<Promise<void>>();
@@ -199,9 +208,16 @@ class Tracker implements HitTracker {
     visitor: string | undefined,
   ): Promise<T> {
     this.calls++;
-    if (this.queuedKeys !== undefined && !this.queuedKeys.has(key)) {
+    if (
+      this.queuedKeys !== undefined &&
+      !this.queuedKeys.has(key) &&
+      this.answeredThisTurn < MEMORY_ANSWERS_PER_TURN
+    ) {
       const answer = this.answerNow(kind, key, visitor);
-      if (answer !== undefined) return Promise.resolve(answer as T);
+      if (answer !== undefined) {
+        this.answeredThisTurn++;
+        return Promise.resolve(answer as T);
+      }
     }
     // Bounded like the client it sends through: the calls of this turn not sent yet.
     if (this.queue.length >= this.maxPending) {
@@ -227,6 +243,7 @@ class Tracker implements HitTracker {
   /** Once per turn with work: send what was asked, then answer the next chunk of callers. */
   private turn(): void {
     this.scheduled = false;
+    this.answeredThisTurn = 0;
     if (this.queue.length > 0) this.run();
     this.settler.turn();
   }
