@@ -256,6 +256,21 @@ describe('near cache', () => {
     expect(await admin.get(defaultHitKey(`${p}k`))).toBe('14');
   });
 
+  it('with buffer, a caller that only ever hits the cache still sees a write once its invalidation arrives', async () => {
+    const key = `${randomPrefix('spin')}k`;
+    await admin.set(key, 'v1');
+    const hits = await cachedTracker({ buffer: { flushIntervalMs: 60_000 } });
+    // The first get reads the value and the total; from then on gets need no I/O.
+    await hits.get(key);
+    await admin.set(key, 'v2');
+    // Calls answered from memory alone never let the event loop read the invalidation, unless
+    // the tracker makes them wait for a turn now and then.
+    let seen = 'v1';
+    for (let i = 0; i < 5_000 && seen !== 'v2'; i++) seen = String((await hits.get(key)).value);
+    expect(seen).toBe('v2');
+    await hits.close();
+  });
+
   it('refuses bad cache options and atomic mode with HitsConfigError', () => {
     const bad = [
       { maxKeys: 0 },
