@@ -123,7 +123,12 @@ function visitorsOf(ops: readonly Op[]): string[] {
  * resolves (with the best known total) instead of telling its caller it failed; a `get` or
  * `peek` needs the value and rejects (a `get` counts only once its read succeeded).
  */
-function settleUnread(local: LocalCounts, key: string, ops: readonly Op[], error: unknown): void {
+export function settleUnread(
+  local: LocalCounts,
+  key: string,
+  ops: readonly Op[],
+  error: unknown,
+): void {
   const total = local.estimate(key);
   let behind = 0;
   for (let i = ops.length - 1; i >= 0; i--) {

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { backlogFull, redirectOf } from '@hitpool/pool/transport';
-import { type BatchScripts, type Op, TurnBatch, type TurnContext } from './batch.js';
+import { type BatchScripts, type Op, settleUnread, TurnBatch, type TurnContext } from './batch.js';
 import { HitBuffer } from './buffer.js';
 import { NearCache } from './cache.js';
 import {
@@ -263,7 +263,9 @@ class Tracker implements HitTracker {
       this.settler.settle(finish),
     );
     const { near } = this;
-    const misses = near ? this.addCached(near, batch, byKey) : undefined;
+    // Buffered misses of keys whose total is known: only their values are read.
+    const valuesOnly = new Map<string, Op[]>();
+    const misses = near ? this.addCached(near, batch, byKey, valuesOnly) : undefined;
     if (!misses) for (const [key, group] of byKey) batch.add(key, group);
     let failed = false;
     const commands = batch.commands();
@@ -297,7 +299,9 @@ class Tracker implements HitTracker {
     }).then(() => Promise.all(resends).then(() => undefined));
     const done =
       near && misses && misses.length > 0
-        ? Promise.all([counted, this.readMisses(near, batch, misses)]).then(() => undefined)
+        ? Promise.all([counted, this.readMisses(near, batch, misses, valuesOnly)]).then(
+            () => undefined,
+          )
         : counted;
     this.inFlight.add(done);
     void done.finally(() => this.inFlight.delete(done));
@@ -312,6 +316,7 @@ class Tracker implements HitTracker {
     { cache, link }: NearCacheParts,
     batch: TurnBatch,
     byKey: ReadonlyMap<string, Op[]>,
+    valuesOnly: Map<string, Op[]>,
   ): string[] {
     const nowMs = Date.now();
     const misses: string[] = [];
@@ -329,7 +334,9 @@ class Tracker implements HitTracker {
           if (!this.answerFromMemory(key, ops, copy.value)) batch.add(key, ops, copy);
         } else {
           misses.push(key);
-          batch.add(key, ops, 'supplied');
+          // Its total is known: once the value is read, the calls are answered from memory.
+          if (this.memoryAnswers && this.buffer?.total(key) !== undefined) valuesOnly.set(key, ops);
+          else batch.add(key, ops, 'supplied');
         }
       }
     }
@@ -394,6 +401,7 @@ class Tracker implements HitTracker {
     { cache, link }: NearCacheParts,
     batch: TurnBatch,
     keys: string[],
+    valuesOnly: ReadonlyMap<string, Op[]>,
   ): Promise<void> {
     const read = cache.beginRead(keys);
     let values: Array<string | null | Error | undefined>;
@@ -424,8 +432,25 @@ class Tracker implements HitTracker {
     }
     keys.forEach((key, i) => {
       const value = values[i] ?? null;
-      batch.supply(key, value instanceof Error ? { error: value } : { value });
+      const ops = valuesOnly.get(key);
+      if (ops) this.answerWithValue(key, ops, value);
+      else batch.supply(key, value instanceof Error ? { error: value } : { value });
     });
+  }
+
+  /**
+   * Buffered calls of a key whose total was known, now that its value was read: answered from
+   * memory, or (the total was forgotten meanwhile) sent again in the next turn.
+   */
+  private answerWithValue(key: string, ops: Op[], value: string | null | Error): void {
+    const { buffer } = this;
+    if (buffer === undefined) return;
+    if (value instanceof Error) settleUnread(buffer, key, ops, value);
+    else if (!this.answerFromMemory(key, ops, value)) {
+      for (const op of ops) this.queue.push(op);
+      this.queuedKeys?.add(key);
+      this.schedule();
+    }
   }
 
   private assertOpen(): void {

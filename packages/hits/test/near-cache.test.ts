@@ -271,6 +271,25 @@ describe('near cache', () => {
     await hits.close();
   });
 
+  it('with buffer, a miss of a key whose total it knows reads only the value', async () => {
+    const key = `${randomPrefix('known')}k`;
+    await admin.set(key, 'v1');
+    const hits = await cachedTracker({ buffer: { flushIntervalMs: 60_000 } });
+    expect(await hits.get(key)).toEqual({ key, value: 'v1', hits: 1 });
+    await admin.set(key, 'v2');
+    await waitFor('the invalidation', () => cacheOf(hits).invalidations === 1);
+    await admin.config('RESETSTAT');
+    expect(await hits.get(key)).toEqual({ key, value: 'v2', hits: 2 });
+    // The value, read on the tracking connection; not the counter, whose total it knew.
+    expect(Object.fromEntries(await commandCalls())).toEqual({
+      'config|resetstat': 1,
+      evalsha: 1,
+      get: 1,
+    });
+    await hits.close();
+    expect(await admin.get(defaultHitKey(key))).toBe('2');
+  });
+
   it('refuses bad cache options and atomic mode with HitsConfigError', () => {
     const bad = [
       { maxKeys: 0 },
