@@ -101,6 +101,26 @@ describe('fail fast while Redis is down', () => {
     }
   });
 
+  it('commands queued for a connection while it is lost, before the breaker opens, also reject as never sent', async () => {
+    const { server, pool } = await setUp({ commandTimeoutMs: 2_000 });
+    expect(await pool.client.ping()).toBe('PONG');
+    await server.kill();
+    // Queued for a connection that will not come back: ioredis gives them up after its second
+    // failed reconnect, which is about when the breaker opens.
+    await waitFor('the connection to be lost', () => pool.client.status !== 'ready', 2_000, 1);
+    const settled = await Promise.allSettled(
+      Array.from({ length: 20 }, (_, i) => pool.client.get(`queued:${i}`)),
+    );
+    const errors = settled.map((result) =>
+      result.status === 'rejected' ? (result.reason as Error) : undefined,
+    );
+    expect(errors.map((error) => error?.name)).toEqual(
+      Array.from({ length: 20 }, () => 'PoolUnavailableError'),
+    );
+    expect(errors[0]?.message).toMatch(/nothing was sent to Redis/);
+    expect(pool.stats().unavailable).toBeGreaterThanOrEqual(20);
+  });
+
   it('a hung server (SIGSTOP) opens it within commandTimeoutMs + 1 s; once open, calls fail at once; SIGCONT closes it', async () => {
     const { server, pool, events } = await setUp({ acquireTimeoutMs: 2_000 });
     const key = `${randomPrefix('hung')}k`;

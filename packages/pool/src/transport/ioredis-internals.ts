@@ -61,6 +61,7 @@ export interface RedisInternals {
   condition: { protocol?: number } | null;
   retryAttempts: number;
   recoverFromFatalError(commandError: unknown, error: unknown, options?: object): void;
+  flushQueue(error: Error, options?: object): void;
   connector?: { failoverDetector?: { cleanup(): void } | undefined };
 }
 
@@ -163,6 +164,11 @@ export const IOREDIS_CONTRACT: Readonly<
       member: 'Redis#recoverFromFatalError',
       use: 'a handshake timeout keeps the commands that were never sent',
       check: (t) => isFunction(field(t, 'recoverFromFatalError')),
+    },
+    {
+      member: 'Redis#flushQueue',
+      use: 'commands given up after failed reconnects were never sent: refused as unavailable',
+      check: (t) => isFunction(field(t, 'flushQueue')),
     },
     {
       member: 'Redis#retryAttempts',

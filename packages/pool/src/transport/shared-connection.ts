@@ -123,6 +123,21 @@ export function guardSharedConnection(
     target.retryAttempts = 0;
     return recover.call(this, commandError, error, { ...options, offlineQueue: false });
   };
+  const gate = health?.admission.gate;
+  if (gate !== undefined) {
+    // After maxRetriesPerRequest failed reconnects ioredis gives up the commands waiting for a
+    // connection (those written on the lost one were rejected on 'close' already): none was
+    // sent, which is what the breaker's error says, so they reject with it.
+    const flush = target.flushQueue;
+    target.flushQueue = function (this: unknown, error, options) {
+      if (error.name === 'MaxRetriesPerRequestError') {
+        const queue = target.offlineQueue;
+        for (let item = queue.shift(); item; item = queue.shift())
+          if (!item.command.isSettled) item.command.reject(gate.unavailable());
+      }
+      return flush.call(this, error, options);
+    };
+  }
   redis.on('close', () => {
     const queue = target.prevCommandQueue;
     if (!queue?.length) return;
