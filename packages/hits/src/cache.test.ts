@@ -72,6 +72,21 @@ describe('NearCache (the copies and what may enter them, no Redis)', () => {
     expect(cache.stats().invalidations).toBe(1);
   });
 
+  it('follows several reads of one key in flight, whichever answers first', () => {
+    const cache = new NearCache(10, Number.POSITIVE_INFINITY);
+    const first = cache.beginRead(['a']);
+    const second = cache.beginRead(['a']);
+    const third = cache.beginRead(['a']);
+    cache.endRead(second, ['2'], 0);
+    expect(cache.lookup('a', 0)?.value).toBe('2');
+    cache.invalidate(['a']);
+    cache.endRead(first, ['1'], 0);
+    cache.endRead(third, ['3'], 0);
+    expect(cache.lookup('a', 0)).toBeUndefined();
+    cache.endRead(cache.beginRead(['a']), ['4'], 0);
+    expect(cache.lookup('a', 0)?.value).toBe('4');
+  });
+
   it('drops every copy on reset and keeps out every read then in flight', () => {
     const cache = new NearCache(10, Number.POSITIVE_INFINITY);
     cache.endRead(cache.beginRead(['a']), ['1'], 0);

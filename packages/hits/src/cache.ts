@@ -36,14 +36,15 @@ interface Entry {
 /** A read of values in flight: which of its keys may still be kept when it answers. */
 export interface CacheRead {
   readonly keys: readonly string[];
-  /** Keys invalidated while in flight; `all` after a reset. */
-  readonly stale: Set<string>;
+  /** Keys invalidated while in flight (made on the first); `all` after a reset. */
+  stale: Set<string> | undefined;
   all: boolean;
 }
 
 export class NearCache {
   readonly #entries = new Map<string, Entry>();
-  readonly #reads = new Map<string, Set<CacheRead>>();
+  /** The reads in flight per key: one (most keys), or several. */
+  readonly #reads = new Map<string, CacheRead | CacheRead[]>();
   /**
    * Keys in the order they were stored or moved to the back, with the stamp they had then; an
    * entry whose stamp has changed since (moved again, dropped) is skipped. The oldest go first.
@@ -100,11 +101,12 @@ export class NearCache {
 
   /** Start a read of `keys`: invalidations from now on keep their replies out. */
   beginRead(keys: readonly string[]): CacheRead {
-    const read: CacheRead = { keys, stale: new Set(), all: false };
+    const read: CacheRead = { keys, stale: undefined, all: false };
     for (const key of keys) {
       const reads = this.#reads.get(key);
-      if (reads) reads.add(read);
-      else this.#reads.set(key, new Set([read]));
+      if (reads === undefined) this.#reads.set(key, read);
+      else if (Array.isArray(reads)) reads.push(read);
+      else this.#reads.set(key, [reads, read]);
     }
     return read;
   }
@@ -122,7 +124,7 @@ export class NearCache {
     if (read.all) return;
     read.keys.forEach((key, i) => {
       const value = values[i];
-      if (value !== undefined && !(value instanceof Error) && !read.stale.has(key))
+      if (value !== undefined && !(value instanceof Error) && read.stale?.has(key) !== true)
         this.#store(key, value, nowMs);
     });
   }
@@ -138,7 +140,11 @@ export class NearCache {
     for (const key of keys) {
       this.#entries.delete(key);
       const reads = this.#reads.get(key);
-      if (reads) for (const read of reads) read.stale.add(key);
+      if (reads === undefined) continue;
+      for (const read of Array.isArray(reads) ? reads : [reads]) {
+        read.stale ??= new Set();
+        read.stale.add(key);
+      }
     }
   }
 
@@ -149,7 +155,8 @@ export class NearCache {
     this.#orderKeys = [];
     this.#orderStamps = [];
     this.#head = 0;
-    for (const reads of this.#reads.values()) for (const read of reads) read.all = true;
+    for (const reads of this.#reads.values())
+      for (const read of Array.isArray(reads) ? reads : [reads]) read.all = true;
   }
 
   stats(): Omit<CacheStats, 'connected'> {
@@ -215,9 +222,12 @@ export class NearCache {
   #forget(read: CacheRead): void {
     for (const key of read.keys) {
       const reads = this.#reads.get(key);
-      if (reads === undefined) continue;
-      reads.delete(read);
-      if (reads.size === 0) this.#reads.delete(key);
+      if (reads === read) this.#reads.delete(key);
+      else if (Array.isArray(reads)) {
+        const left = reads.filter((other) => other !== read);
+        if (left.length === 0) this.#reads.delete(key);
+        else this.#reads.set(key, left.length === 1 ? (left[0] as CacheRead) : left);
+      }
     }
   }
 }
