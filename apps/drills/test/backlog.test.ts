@@ -15,13 +15,14 @@ const HEAP_GROWTH_LIMIT_BYTES = 10 * 1024 * 1024;
 const MAX_PENDING = 10_000;
 /**
  * How late past its deadline a burst call may settle. Wider than the other drills' tolerance:
- * when the deadline passes, the 10,000 written calls are rejected together, and this process
- * then runs their 10,000 rejections and a collection of the burst's 100,000 promises before the
- * last handler can note the time, while the standard load's callers spin on fast failures (about
- * 0.3 s alone on 2 cores, 0.5 s when the drills share them with other packages' tests). A call
- * that waited for a second deadline would still be 0.25 s beyond it.
+ * this process first makes the 100,000 calls in one go (90,000 of them refused, each with its own
+ * error), and when the deadline passes it runs the 10,000 written calls' rejections and collects
+ * the burst's promises before the last handler can note the time, all while the standard load
+ * runs. On the 2-core machine that took 0.3–0.9 s depending on how fast the machine was at the
+ * time (the same commit measured 0.57 and 0.90 s in two runs). A call that waited for a second
+ * deadline would still be caught.
  */
-const BURST_TOLERANCE_MS = 750;
+const BURST_TOLERANCE_MS = 1_000;
 
 /** A full collection, without running the whole process with --expose-gc. */
 function collectGarbage(): void {
@@ -105,7 +106,7 @@ drill('10 backlog: 100,000 calls at a hung server (SIGSTOP)', {
   },
   assert(_, { burst }) {
     // Every call settled by its deadline (commandTimeoutMs from the call), most at once.
-    expect(burst.latest).toBeLessThanOrEqual(DRILL_POOL.commandTimeoutMs + BURST_TOLERANCE_MS);
+    expect(burst.latest).toBeLessThan(DRILL_POOL.commandTimeoutMs + BURST_TOLERANCE_MS);
     expect(burst.byCode.POOL_QUEUE_FULL ?? 0).toBeGreaterThanOrEqual(BURST - MAX_PENDING);
     expect(burst.heapAfter - burst.heapBefore).toBeLessThan(HEAP_GROWTH_LIMIT_BYTES);
   },

@@ -5,6 +5,7 @@ import { keyNames, seedKeys } from '../src/data.js';
 import { type DrillLoad, loadDuring } from '../src/drill-load.js';
 import { type DrillSetup, drill } from '../src/runner.js';
 import { CLIENT_LABEL } from '../src/workload.js';
+import { clusterCacheDrill } from './cache-drill.js';
 import {
   CLIENT_CALLERS,
   compareCounters,
@@ -13,15 +14,6 @@ import {
   failuresOf,
   firstSuccessAfter,
 } from './common.js';
-import {
-  type CacheFigures,
-  type CacheSubject,
-  cacheFigures,
-  cacheSubject,
-  expectCacheCorrect,
-  trackingAgain,
-  writeRounds,
-} from './near-cache-subject.js';
 
 let cluster: RedisCluster;
 
@@ -201,36 +193,21 @@ drill('3b Cluster failover: kill -9 of a master', {
   },
 });
 
-drill<CacheSubject & { slot: number }, CacheFigures>(
-  '11c near cache: Cluster planned failover with cached values',
-  {
-    async setup(context) {
-      await cluster.waitForReplicas();
-      const prefix = randomPrefix('near-cluster');
-      // One hash tag: every cached key lives in the slot that fails over.
-      const keys = keyNames(prefix, 50, prefix);
-      const pool = createPool({ cluster: { nodes: cluster.startupNodes.slice() }, ...DRILL_POOL });
-      const subject = await cacheSubject(pool, cluster.connect(), keys, context);
-      return { ...subject, slot: await cluster.keySlot(keys[0] as string) };
-    },
-    tailMs: 1_000,
-    maxMs: 40_000,
-    async scenario(context, subject) {
-      const { mark } = context;
-      await waitFor('values cached', () => (subject.tracker.stats().cache?.size ?? 0) >= 50);
-      await writeRounds(subject, 2);
-      const master = await cluster.masterForSlot(subject.slot);
-      const replica = await cluster.replicaOf(master);
-      mark('failover');
-      // The demoted master keeps its connections open: only the slot table tells the cache.
-      await cluster.failover(replica);
-      mark('promoted');
-      await trackingAgain(subject, context);
-      await writeRounds(subject, 5);
-      mark('new values read');
-    },
-    recoverFrom: 'failover',
-    measure: cacheFigures,
-    assert: (_, figures, subject) => expectCacheCorrect(figures, subject),
+clusterCacheDrill('11c near cache: Cluster planned failover under writes', () => cluster, {
+  label: 'near-cluster',
+  async before() {
+    // The kill drill leaves its master down: back as a replica, every slot has one to fail over to.
+    for (const node of cluster.nodes) if (!node.running) await node.start();
+    await cluster.waitUntilHealthy();
+    await cluster.waitForReplicas();
   },
-);
+  async fault({ slot }, { mark }) {
+    const replica = await cluster.replicaOf(await cluster.masterForSlot(slot));
+    mark('failover');
+    // The demoted master keeps its connections open: only the slot table tells the cache.
+    await cluster.failover(replica);
+    mark('promoted');
+  },
+  rounds: 5,
+  recoverFrom: 'failover',
+});

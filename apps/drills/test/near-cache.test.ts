@@ -3,14 +3,8 @@ import { type RedisServer, randomPrefix, startRedisServer, waitFor } from '@hitp
 import { afterAll, beforeAll } from 'vitest';
 import { keyNames } from '../src/data.js';
 import { drill } from '../src/runner.js';
+import { afterTheFault, allCached, CACHE_CHECKS, cacheSubject } from './cache-drill.js';
 import { DRILL_POOL, killAndRestart } from './common.js';
-import {
-  cacheFigures,
-  cacheSubject,
-  expectCacheCorrect,
-  trackingAgain,
-  writeRounds,
-} from './near-cache-subject.js';
 
 let server: RedisServer;
 
@@ -33,7 +27,7 @@ drill('11a near cache: kill -9 with cached values, back after 2 s, then new valu
     ),
   tailMs: 500,
   async scenario(context, subject) {
-    await waitFor('values cached', () => (subject.tracker.stats().cache?.size ?? 0) >= 50);
+    await allCached(subject);
     await killAndRestart(server, 2_000, context);
     await waitFor('the writer back', () =>
       subject.writer.ping().then(
@@ -41,11 +35,8 @@ drill('11a near cache: kill -9 with cached values, back after 2 s, then new valu
         () => false,
       ),
     );
-    await trackingAgain(subject, context);
-    await writeRounds(subject, 5);
-    context.mark('new values read');
+    await afterTheFault(subject, context, 5);
   },
   recoverFrom: 'server back',
-  measure: cacheFigures,
-  assert: (_, figures, subject) => expectCacheCorrect(figures, subject),
+  ...CACHE_CHECKS,
 });

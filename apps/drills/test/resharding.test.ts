@@ -1,19 +1,11 @@
 import { createPool } from '@hitpool/pool';
-import { type RedisCluster, randomPrefix, startRedisCluster, waitFor } from '@hitpool/testing';
+import { type RedisCluster, randomPrefix, startRedisCluster } from '@hitpool/testing';
 import { afterAll, beforeAll, expect } from 'vitest';
 import { keyNames, seedKeys } from '../src/data.js';
 import { drill } from '../src/runner.js';
 import { CLIENT_LABEL } from '../src/workload.js';
+import { clusterCacheDrill } from './cache-drill.js';
 import { compareCounters, DRILL_POOL, drillClients, failuresOf } from './common.js';
-import {
-  type CacheFigures,
-  type CacheSubject,
-  cacheFigures,
-  cacheSubject,
-  expectCacheCorrect,
-  trackingAgain,
-  writeRounds,
-} from './near-cache-subject.js';
 
 let cluster: RedisCluster;
 
@@ -79,43 +71,20 @@ drill('4 Cluster resharding: slot moved twice', {
   },
 });
 
-drill<CacheSubject & { slot: number }, CacheFigures>(
+clusterCacheDrill(
   '11d near cache: Cluster resharding under writes, slot moved twice',
+  () => cluster,
   {
-    async setup(context) {
-      const prefix = randomPrefix('near-reshard');
-      const keys = keyNames(prefix, 50, prefix);
-      const pool = createPool({ cluster: { nodes: cluster.startupNodes.slice() }, ...DRILL_POOL });
-      const subject = await cacheSubject(pool, cluster.connect(), keys, context);
-      return { ...subject, slot: await cluster.keySlot(keys[0] as string) };
-    },
-    tailMs: 1_000,
-    maxMs: 40_000,
-    async scenario(context, subject) {
-      const { mark } = context;
-      await waitFor('values cached', () => (subject.tracker.stats().cache?.size ?? 0) >= 50);
-      // Another process rewrites every key while the slot's keys migrate.
-      let moving = true;
-      const writing = (async () => {
-        while (moving) await writeRounds(subject, 1);
-      })();
-      try {
-        for (let hop = 0; hop < 2; hop++) {
-          const source = await cluster.masterForSlot(subject.slot);
-          const target = (await cluster.masters()).find((node) => node !== source);
-          if (!target) throw new Error('no other master to move the slot to');
-          await cluster.moveSlot(subject.slot, source, target);
-          mark(`moved ${hop + 1}`);
-        }
-      } finally {
-        moving = false;
-        await writing;
+    label: 'near-reshard',
+    async fault({ slot }, { mark }) {
+      for (let hop = 0; hop < 2; hop++) {
+        const source = await cluster.masterForSlot(slot);
+        const target = (await cluster.masters()).find((node) => node !== source);
+        if (!target) throw new Error('no other master to move the slot to');
+        await cluster.moveSlot(slot, source, target);
+        mark(`moved ${hop + 1}`);
       }
-      await trackingAgain(subject, context);
-      await writeRounds(subject, 3);
-      mark('new values read');
     },
-    measure: cacheFigures,
-    assert: (_, figures, subject) => expectCacheCorrect(figures, subject),
+    rounds: 3,
   },
 );

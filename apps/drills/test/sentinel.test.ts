@@ -8,14 +8,8 @@ import {
 import { afterAll, beforeAll, expect } from 'vitest';
 import { keyNames } from '../src/data.js';
 import { drill } from '../src/runner.js';
+import { afterTheFault, allCached, CACHE_CHECKS, cacheSubject } from './cache-drill.js';
 import { compareCounters, DRILL_POOL, drillClients, seedDrillKeys } from './common.js';
-import {
-  cacheFigures,
-  cacheSubject,
-  expectCacheCorrect,
-  trackingAgain,
-  writeRounds,
-} from './near-cache-subject.js';
 
 let group: RedisSentinelGroup;
 
@@ -114,7 +108,7 @@ drill('11b near cache: Sentinel failover, kill -9 of the master with cached valu
   maxMs: 40_000,
   async scenario(context, subject) {
     const { mark } = context;
-    await waitFor('values cached', () => (subject.tracker.stats().cache?.size ?? 0) >= 50);
+    await allCached(subject);
     // The seeded values must be on the replica before the master dies.
     await subject.writer.call('WAIT', '1', '5000');
     const master = await group.currentMaster();
@@ -132,11 +126,8 @@ drill('11b near cache: Sentinel failover, kill -9 of the master with cached valu
       15_000,
       100,
     );
-    await trackingAgain(subject, context);
-    await writeRounds(subject, 5);
-    mark('new values read');
+    await afterTheFault(subject, context, 5);
   },
   recoverFrom: 'kill',
-  measure: cacheFigures,
-  assert: (_, figures, subject) => expectCacheCorrect(figures, subject),
+  ...CACHE_CHECKS,
 });

@@ -1,13 +1,13 @@
 import { createHitTracker, type HitTracker } from '@hitpool/hits';
-import type { RedisPool } from '@hitpool/pool';
-import { delay, waitFor } from '@hitpool/testing';
+import { createPool, type RedisPool } from '@hitpool/pool';
+import { delay, type RedisCluster, randomPrefix, waitFor } from '@hitpool/testing';
 import type { Cluster, Redis } from 'ioredis';
 import { expect } from 'vitest';
 import { AckLedger, type LedgerComparison } from '../src/counters.js';
-import { readHits } from '../src/data.js';
-import type { DrillFigures, DrillSetup, DrillSubject } from '../src/runner.js';
+import { keyNames, readHits } from '../src/data.js';
+import { type DrillFigures, type DrillSetup, type DrillSubject, drill } from '../src/runner.js';
 import type { ScenarioContext } from '../src/timeline.js';
-import { CALLERS } from './common.js';
+import { CALLERS, DRILL_POOL } from './common.js';
 
 /**
  * How long after a write's reply every read must see it: far above the invalidation's delivery
@@ -76,13 +76,38 @@ export async function cacheSubject(
   };
 }
 
+/** {@link CacheSubject} on a Cluster, with the one slot all its keys live in. */
+type ClusterCacheSubject = CacheSubject & { slot: number };
+
+/** A {@link CacheSubject} on `cluster`: 50 keys under one hash tag, so one slot holds them all. */
+async function clusterCacheSubject(
+  cluster: RedisCluster,
+  label: string,
+  context: DrillSetup,
+): Promise<ClusterCacheSubject> {
+  const prefix = randomPrefix(label);
+  const keys = keyNames(prefix, 50, prefix);
+  const pool = createPool({ cluster: { nodes: cluster.startupNodes.slice() }, ...DRILL_POOL });
+  const subject = await cacheSubject(pool, cluster.connect(), keys, context);
+  return { ...subject, slot: await cluster.keySlot(keys[0] as string) };
+}
+
+/** Wait until every key of `subject` is held by its cache. */
+export async function allCached(subject: CacheSubject): Promise<void> {
+  await waitFor(
+    'values cached',
+    () => (subject.tracker.stats().cache?.size ?? 0) >= subject.keys.length,
+  );
+}
+
 /**
- * Wait until the cache tracks again after the fault (mark `tracking again`): until then it
- * serves every read from Redis.
+ * After the fault: wait until the cache tracks again (mark `tracking again`; until then it serves
+ * every read from Redis), then write `rounds` rounds of new values (mark `new values read`).
  */
-export async function trackingAgain(
+export async function afterTheFault(
   subject: CacheSubject,
   { mark }: ScenarioContext,
+  rounds: number,
 ): Promise<void> {
   await waitFor(
     'the near cache to track again',
@@ -92,19 +117,45 @@ export async function trackingAgain(
   );
   mark('tracking again');
   subject.hitsWhenTrackingAgain = subject.tracker.stats().cache?.hits ?? 0;
+  await writeRounds(subject, rounds);
+  mark('new values read');
 }
 
 /**
  * Give every key a new value `rounds` times; {@link DELIVERY_MS} after each round's replies,
  * every read must return that value or a newer one.
  */
-export async function writeRounds(subject: CacheSubject, rounds: number): Promise<void> {
+async function writeRounds(subject: CacheSubject, rounds: number): Promise<void> {
   for (let round = 0; round < rounds; round++) {
     const version = ++subject.version;
     await Promise.all(subject.keys.map((key) => subject.writer.set(key, `v${version}`)));
     await delay(DELIVERY_MS);
     for (const key of subject.keys) subject.floor.set(key, version);
   }
+}
+
+/**
+ * The scenario of a fault on a Cluster: once every key is cached, `fault` runs while another
+ * process rewrites every key in rounds; then {@link afterTheFault} with `rounds` more.
+ */
+async function faultUnderWrites(
+  subject: CacheSubject,
+  context: ScenarioContext,
+  fault: () => Promise<void>,
+  rounds: number,
+): Promise<void> {
+  await allCached(subject);
+  let faulting = true;
+  const writing = (async () => {
+    while (faulting) await writeRounds(subject, 1);
+  })();
+  try {
+    await fault();
+  } finally {
+    faulting = false;
+    await writing;
+  }
+  await afterTheFault(subject, context, rounds);
 }
 
 /** What a near-cache drill measures: the cache's stats, and the buffered hits against Redis. */
@@ -116,7 +167,7 @@ export interface CacheFigures extends DrillFigures {
 }
 
 /** Flush the tracker, then compare each key's count in Redis with the `get`s acknowledged. */
-export async function cacheFigures(subject: CacheSubject): Promise<CacheFigures> {
+async function cacheFigures(subject: CacheSubject): Promise<CacheFigures> {
   const { tracker, writer, keys, acknowledged, stale } = subject;
   const cache = tracker.stats().cache;
   await tracker.flush();
@@ -141,9 +192,52 @@ export async function cacheFigures(subject: CacheSubject): Promise<CacheFigures>
  * emptied the cache at least once, it served from memory again once it tracked again, and each
  * acknowledged buffered `get` counted exactly once.
  */
-export function expectCacheCorrect(figures: CacheFigures, subject: CacheSubject): void {
+function expectCacheCorrect(figures: CacheFigures, subject: CacheSubject): void {
   expect(subject.stale, 'reads older than a delivered write').toEqual([]);
   expect(figures.resets, 'cache resets').toBeGreaterThanOrEqual(1);
   expect(figures.hitsAfterFault, 'cache hits after the fault').toBeGreaterThan(0);
   expect(figures.counters.hits, 'buffered hits').toMatchObject({ lost: 0, extra: 0 });
+}
+
+/**
+ * The `measure` and `assert` of every near-cache drill (generic, so a drill's subject type is
+ * the one its `setup` returns).
+ */
+export const CACHE_CHECKS = {
+  measure: <S extends CacheSubject>(subject: S) => cacheFigures(subject),
+  assert: <S extends CacheSubject>(_: unknown, figures: CacheFigures, subject: S) =>
+    expectCacheCorrect(figures, subject),
+};
+
+/** What a near-cache drill on a Cluster states: its fault, and what comes before it. */
+export interface ClusterCacheDrill {
+  /** Prefix of the drill's keys. */
+  label: string;
+  /** Run before the subject is set up (a previous drill's replicas still syncing). */
+  before?: () => Promise<void>;
+  /** What breaks, once every key is cached, while another process rewrites the keys. */
+  fault(subject: ClusterCacheSubject, context: ScenarioContext): Promise<void>;
+  /** Rounds of writes once the cache tracks again. */
+  rounds: number;
+  recoverFrom?: string;
+}
+
+/** Register a near-cache drill on the Cluster `cluster()` returns (see {@link faultUnderWrites}). */
+export function clusterCacheDrill(
+  name: string,
+  cluster: () => RedisCluster,
+  spec: ClusterCacheDrill,
+): void {
+  drill(name, {
+    async setup(context: DrillSetup) {
+      await spec.before?.();
+      return clusterCacheSubject(cluster(), spec.label, context);
+    },
+    tailMs: 1_000,
+    maxMs: 40_000,
+    scenario: (context, subject: ClusterCacheSubject) =>
+      faultUnderWrites(subject, context, () => spec.fault(subject, context), spec.rounds),
+    ...(spec.recoverFrom === undefined ? {} : { recoverFrom: spec.recoverFrom }),
+    ...CACHE_CHECKS,
+  });
 }
