@@ -13,16 +13,15 @@ const BURST = 100_000;
 const HEAP_GROWTH_LIMIT_BYTES = 10 * 1024 * 1024;
 /** The pool's default bound (`maxPendingCommands`). */
 const MAX_PENDING = 10_000;
+/** Burst calls made per turn of the event loop. */
+const BURST_TURN = 1_000;
 /**
  * How late past its deadline a burst call may settle. Wider than the other drills' tolerance:
- * this process first makes the 100,000 calls in one go (90,000 of them refused, each with its own
- * error), and when the deadline passes it runs the 10,000 written calls' rejections and collects
- * the burst's promises before the last handler can note the time, all while the standard load
- * runs. On the 2-core machine that took 0.3–0.9 s depending on how fast the machine was at the
- * time (the same commit measured 0.57 and 0.90 s in two runs). A call that waited for a second
- * deadline would still be caught.
+ * when the deadline passes, the 10,000 written calls are rejected together, and this process runs
+ * their rejections (and the rest of the burst, and the standard load) before the last handler
+ * can note the time. A call that waited for a second deadline would still be caught.
  */
-const BURST_TOLERANCE_MS = 1_000;
+const BURST_TOLERANCE_MS = 500;
 
 /** A full collection, without running the whole process with --expose-gc. */
 function collectGarbage(): void {
@@ -67,6 +66,10 @@ drill('10 backlog: 100,000 calls at a hung server (SIGSTOP)', {
     const start = performance.now();
     const calls: Array<Promise<void>> = [];
     for (let i = 0; i < BURST; i++) {
+      // In turns of 1,000 calls, as the requests of a busy service arrive: one synchronous loop
+      // of 100,000 calls holds the event loop for 1.5–2 s here, and no deadline can fire before
+      // it ends.
+      if (i > 0 && i % BURST_TURN === 0) await new Promise((resolve) => setImmediate(resolve));
       const called = performance.now();
       calls.push(
         pool.client.get(burst.key).then(
@@ -107,7 +110,11 @@ drill('10 backlog: 100,000 calls at a hung server (SIGSTOP)', {
   assert(_, { burst }) {
     // Every call settled by its deadline (commandTimeoutMs from the call), most at once.
     expect(burst.latest).toBeLessThan(DRILL_POOL.commandTimeoutMs + BURST_TOLERANCE_MS);
-    expect(burst.byCode.POOL_QUEUE_FULL ?? 0).toBeGreaterThanOrEqual(BURST - MAX_PENDING);
+    // The rest were refused at once, unsent: by the backlog bound, or by the breaker once it
+    // opened (the burst can outlast commandTimeoutMs + 0.5 s on a slow machine).
+    const refused = (burst.byCode.POOL_QUEUE_FULL ?? 0) + (burst.byCode.POOL_UNAVAILABLE ?? 0);
+    expect(refused).toBeGreaterThanOrEqual(BURST - MAX_PENDING);
+    expect(burst.byCode.POOL_QUEUE_FULL ?? 0).toBeGreaterThan(0);
     expect(burst.heapAfter - burst.heapBefore).toBeLessThan(HEAP_GROWTH_LIMIT_BYTES);
   },
 });
