@@ -14,10 +14,15 @@ import { TrackingLink } from './tracking.js';
  * master's connections may stay open while writes go elsewhere, so every copy is dropped when
  * the slot table changes owners, and reads go to the new masters' links from then on.
  */
+/** Least time between two comparisons of the slot owners prompted by a master without a link, ms. */
+const OWNER_CHECK_MS = 100;
+
 export class ClusterTracking {
   readonly #links = new Map<string, TrackingLink>();
-  /** Who owned each slot when the copies held now were read. */
+  /** Who owned each slot when the copies held now were read ('' before the first table). */
   #owners = '';
+  /** When a slot owned by a master without a link last made it compare owners again. */
+  #checkedAt = Number.NEGATIVE_INFINITY;
   #closed = false;
   readonly #onRefresh = () => this.#refresh();
 
@@ -38,7 +43,21 @@ export class ClusterTracking {
 
   /** The link of the master serving `key` is set up: a read of it may be kept. */
   liveFor(key: string): boolean {
-    return this.#linkOf(key)?.live === true;
+    const owner = this.cluster.slots[keySlot(key)]?.[0];
+    if (owner === undefined) return false;
+    const link = this.#links.get(owner);
+    if (link === undefined) {
+      // The Cluster client learned of a master this tracking does not know (it follows a MOVED
+      // at once, and refreshes its whole table only later): compare the owners now, at most
+      // every OWNER_CHECK_MS.
+      const now = performance.now();
+      if (now - this.#checkedAt >= OWNER_CHECK_MS) {
+        this.#checkedAt = now;
+        this.#refresh();
+      }
+      return false;
+    }
+    return link.live;
   }
 
   /**
@@ -63,8 +82,9 @@ export class ClusterTracking {
           .catch(() => indexes.map(() => undefined));
         indexes.forEach((index, j) => {
           const value = read[j];
-          values[index] =
-            value instanceof Error && redirectOf(value.message) !== undefined ? undefined : value;
+          const redirect = value instanceof Error ? redirectOf(value.message) : undefined;
+          if (redirect === 'MOVED') this.#moved();
+          values[index] = redirect === undefined ? value : undefined;
         });
       }),
     );
@@ -81,6 +101,19 @@ export class ClusterTracking {
   #linkOf(key: string): TrackingLink | undefined {
     const owner = this.cluster.slots[keySlot(key)]?.[0];
     return owner === undefined ? undefined : this.#links.get(owner);
+  }
+
+  /**
+   * A master answered MOVED for a slot the table gave it: the slot changed masters (a failover,
+   * or a migration that ended), and a table refreshed meanwhile may have come from a node that
+   * had not heard yet. Every copy is dropped and the table is asked for again; the owners it
+   * then gives are taken as they are.
+   */
+  #moved(): void {
+    if (this.#closed) return;
+    if (this.#owners !== '') this.cache.reset();
+    this.#owners = '';
+    this.cluster.refreshSlotsCache();
   }
 
   /** The slot table changed (or is first known): follow its masters. */
