@@ -89,7 +89,8 @@ async function clusterCacheSubject(
   const keys = keyNames(prefix, 50, prefix);
   const pool = createPool({ cluster: { nodes: cluster.startupNodes.slice() }, ...DRILL_POOL });
   const subject = await cacheSubject(pool, cluster.connect(), keys, context);
-  return { ...subject, slot: await cluster.keySlot(keys[0] as string) };
+  // The same object: its callers and the scenario share its version and counts.
+  return Object.assign(subject, { slot: await cluster.keySlot(keys[0] as string) });
 }
 
 /** Wait until every key of `subject` is held by its cache. */

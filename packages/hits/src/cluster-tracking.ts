@@ -4,6 +4,9 @@ import type { NearCache } from './cache.js';
 import { keySlot } from './slot.js';
 import { TrackingLink } from './tracking.js';
 
+/** Least time between two comparisons of the slot owners prompted by a master without a link, ms. */
+const OWNER_CHECK_MS = 100;
+
 /**
  * The near cache's tracking on a Cluster: a {@link TrackingLink} (two connections of the
  * tracker's own) per master, each reading and tracking the keys of its slots.
@@ -14,9 +17,6 @@ import { TrackingLink } from './tracking.js';
  * master's connections may stay open while writes go elsewhere, so every copy is dropped when
  * the slot table changes owners, and reads go to the new masters' links from then on.
  */
-/** Least time between two comparisons of the slot owners prompted by a master without a link, ms. */
-const OWNER_CHECK_MS = 100;
-
 export class ClusterTracking {
   readonly #links = new Map<string, TrackingLink>();
   /** Who owned each slot when the copies held now were read ('' before the first table). */
@@ -43,7 +43,7 @@ export class ClusterTracking {
 
   /** The link of the master serving `key` is set up: a read of it may be kept. */
   liveFor(key: string): boolean {
-    const owner = this.cluster.slots[keySlot(key)]?.[0];
+    const owner = this.#ownerOf(key);
     if (owner === undefined) return false;
     const link = this.#links.get(owner);
     if (link === undefined) {
@@ -68,6 +68,7 @@ export class ClusterTracking {
   async read(keys: readonly string[]): Promise<Array<string | null | Error | undefined>> {
     const byLink = new Map<TrackingLink, number[]>();
     const values = new Array<string | null | Error | undefined>(keys.length);
+    let moved = false;
     keys.forEach((key, i) => {
       const link = this.#linkOf(key);
       if (link === undefined) return;
@@ -83,11 +84,12 @@ export class ClusterTracking {
         indexes.forEach((index, j) => {
           const value = read[j];
           const redirect = value instanceof Error ? redirectOf(value.message) : undefined;
-          if (redirect === 'MOVED') this.#moved();
+          if (redirect === 'MOVED') moved = true;
           values[index] = redirect === undefined ? value : undefined;
         });
       }),
     );
+    if (moved) this.#moved();
     return values;
   }
 
@@ -98,8 +100,13 @@ export class ClusterTracking {
     this.#links.clear();
   }
 
+  /** The master serving `key`'s slot, as the Cluster client's table has it. */
+  #ownerOf(key: string): string | undefined {
+    return this.cluster.slots[keySlot(key)]?.[0];
+  }
+
   #linkOf(key: string): TrackingLink | undefined {
-    const owner = this.cluster.slots[keySlot(key)]?.[0];
+    const owner = this.#ownerOf(key);
     return owner === undefined ? undefined : this.#links.get(owner);
   }
 
