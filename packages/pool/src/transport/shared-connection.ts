@@ -17,7 +17,7 @@ import {
 } from './deadlines.js';
 import { type RedisInternals, redisInternals } from './ioredis-internals.js';
 import { observeFirstPass, observerSlot } from './observer.js';
-import { expireWaiting, firstExpiredWritten } from './queues.js';
+import { expireWaiting, firstExpiredWritten, refuseWaiting } from './queues.js';
 
 /** Entries of a command queue the sweep looks at (see {@link firstExpiredWritten}). */
 const HEAD_SCAN = 8;
@@ -130,11 +130,8 @@ export function guardSharedConnection(
     // sent, which is what the breaker's error says, so they reject with it.
     const flush = target.flushQueue;
     target.flushQueue = function (this: unknown, error, options) {
-      if (error.name === 'MaxRetriesPerRequestError') {
-        const queue = target.offlineQueue;
-        for (let item = queue.shift(); item; item = queue.shift())
-          if (!item.command.isSettled) item.command.reject(gate.unavailable());
-      }
+      if (error.name === 'MaxRetriesPerRequestError')
+        refuseWaiting(redis, () => gate.unavailable());
       return flush.call(this, error, options);
     };
   }
