@@ -88,6 +88,27 @@ describe('TurnBatch (planning and finishing a turn, no Redis)', () => {
     expect(b.outcome.value).toEqual({ key: 'b', value: null, hits: 7 });
   });
 
+  it('sends only the counter of a key whose value is held, and answers with the held value', () => {
+    const { batch } = turn({});
+    const a = op('get', 'a');
+    const b = op('get', 'b');
+    batch.add('a', [a.op], { value: 'held' });
+    batch.add('b', [b.op]);
+    const [command] = batch.commands();
+    // `#` marks a part without its key: the script neither reads nor receives the value.
+    expect(command?.args.slice(1)).toEqual([
+      3,
+      defaultHitKey('a'),
+      'b',
+      defaultHitKey('b'),
+      '#1',
+      1,
+    ]);
+    batch.deliver([0], [[null, [false, 5, 'vb', 2]]]);
+    expect(a.outcome.value).toEqual({ key: 'a', value: 'held', hits: 5 });
+    expect(b.outcome.value).toEqual({ key: 'b', value: 'vb', hits: 2 });
+  });
+
   it('rejects only the callers of a key whose entry is an error', () => {
     const { batch } = turn({});
     const good = op('get', 'good');

@@ -344,8 +344,13 @@ export class TurnBatch {
 
   /** Appends a part's KEYS and ARGV for {@link READ_AND_COUNT_SCRIPT}. */
   readonly #readAndCountPart = ({ group }: Part, keys: string[], argv: Arguments): void => {
-    keys.push(group.key, group.keys.counter);
-    argv.push(group.valueKnown ? `#${group.n}` : group.n);
+    if (group.valueKnown) {
+      keys.push(group.keys.counter);
+      argv.push(`#${group.n}`);
+    } else {
+      keys.push(group.key, group.keys.counter);
+      argv.push(group.n);
+    }
   };
 
   /** Appends a part's KEYS and ARGV for {@link COUNT_SCRIPT}. */

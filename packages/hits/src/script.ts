@@ -139,34 +139,37 @@ return out
 `;
 
 /**
- * The batch script's fast path, for trackers without windows, uniques or leaderboard: KEYS are
- * pairs of a key and its counter, ARGV the hits to add per pair (0 = read only), prefixed with
- * `#` when the caller holds the value already (the near cache): then it is not read, and its
- * place in the reply is `false`. Per pair the value is read first and the counter's INCRBY is
- * the only write, so a pair either counts or fails as a whole. The reply is the same as
- * {@link BATCH_SCRIPT}'s for such parts: per pair the value and the total, or the error and
- * `false`.
+ * The batch script's fast path, for trackers without windows, uniques or leaderboard: ARGV are
+ * the hits to add per part (0 = read only), KEYS per part the key and its counter. A part
+ * prefixed with `#` is one whose caller holds the value already (the near cache): its key is
+ * left out of KEYS (only the counter is sent), it is not read, and its place in the reply is
+ * `false`. Per part the value is read first and the counter's INCRBY is the only write, so a
+ * part either counts or fails as a whole. The reply is the same as {@link BATCH_SCRIPT}'s for
+ * such parts: per part the value and the total, or the error and `false`.
  */
 export const READ_AND_COUNT_SCRIPT = `
 local call = redis.pcall
 local out = {}
+local k = 0
 for j = 1, #ARGV do
   local n = ARGV[j]
   local v = false
-  if string.byte(n) == 35 then n = string.sub(n, 2) else v = call('GET', KEYS[2 * j - 1]) end
+  if string.byte(n) == 35 then n = string.sub(n, 2) else k = k + 1; v = call('GET', KEYS[k]) end
+  k = k + 1
+  local counter = KEYS[k]
   local c
   if type(v) == 'table' then
     c = false
   else
     if n == '0' then
-      c = call('GET', KEYS[2 * j])
+      c = call('GET', counter)
       if c == false then
         c = 0
       elseif type(c) ~= 'table' and not string.match(c, '^%-?%d+$') then
-        c = { err = 'ERR hit counter ' .. KEYS[2 * j] .. ' does not hold an integer' }
+        c = { err = 'ERR hit counter ' .. counter .. ' does not hold an integer' }
       end
     else
-      c = call('INCRBY', KEYS[2 * j], n)
+      c = call('INCRBY', counter, n)
     end
     if type(c) == 'table' then v = c; c = false end
   end
