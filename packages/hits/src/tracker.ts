@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import { backlogFull, redirectOf } from '@hitpool/pool/transport';
 import { type BatchScripts, type Op, settleUnread, TurnBatch, type TurnContext } from './batch.js';
 import { HitBuffer } from './buffer.js';
-import { NearCache } from './cache.js';
+import { type CacheRead, NearCache } from './cache.js';
 import {
   clientOf,
   type Executor,
@@ -278,7 +278,7 @@ class Tracker implements HitTracker {
       }
       batch.deliver(indexes, results);
     };
-    const counted = sendScripted(this.executor, commands, (indexes, results) => {
+    const onReplies = (indexes: readonly number[], results: readonly Reply[]) => {
       const direct: number[] = [];
       const directResults: Reply[] = [];
       indexes.forEach((index, j) => {
@@ -296,13 +296,25 @@ class Tracker implements HitTracker {
         }
       });
       if (direct.length > 0) deliver(direct, directResults);
-    }).then(() => Promise.all(resends).then(() => undefined));
-    const done =
-      near && misses && misses.length > 0
-        ? Promise.all([counted, this.readMisses(near, batch, misses, valuesOnly)]).then(
-            () => undefined,
-          )
-        : counted;
+    };
+    let done: Promise<void>;
+    if (near && misses && misses.length > 0) {
+      // The counting travels behind the read of the misses when the tracking can take it: one
+      // write and one round trip for the turn, as without a cache.
+      const { cache, link } = near;
+      // Begun before anything is sent: an invalidation that arrives meanwhile voids the reply.
+      const read = cache.beginRead(misses);
+      const along = link.readAlong?.(misses, commands, onReplies);
+      const reading = this.readMisses(cache, batch, valuesOnly, read, along ?? link.read(misses));
+      const counted = along ? Promise.resolve() : sendScripted(this.executor, commands, onReplies);
+      done = Promise.all([reading, counted])
+        .then(() => Promise.all(resends))
+        .then(() => undefined);
+    } else {
+      done = sendScripted(this.executor, commands, onReplies).then(() =>
+        Promise.all(resends).then(() => undefined),
+      );
+    }
     this.inFlight.add(done);
     void done.finally(() => this.inFlight.delete(done));
   }
@@ -393,20 +405,21 @@ class Tracker implements HitTracker {
   }
 
   /**
-   * Reads `keys` on the tracking connection, keeps what is still valid and hands the values to
-   * `batch`. If that connection fails, reads them through the tracker's client instead (not
-   * kept), so a lost tracking connection costs a round trip, not the calls.
+   * Takes the answer to `read` (`reading`, on the tracking connection): keeps what is still valid
+   * and hands the values to `batch`. If that connection failed, reads them through the tracker's
+   * client instead (not kept), so a lost tracking connection costs a round trip, not the calls.
    */
   private async readMisses(
-    { cache, link }: NearCacheParts,
+    cache: NearCache,
     batch: TurnBatch,
-    keys: string[],
     valuesOnly: ReadonlyMap<string, Op[]>,
+    read: CacheRead,
+    reading: Promise<Array<string | null | Error | undefined>>,
   ): Promise<void> {
-    const read = cache.beginRead(keys);
+    const { keys } = read;
     let values: Array<string | null | Error | undefined>;
     try {
-      values = await link.read(keys);
+      values = await reading;
       cache.endRead(read, values, Date.now());
     } catch {
       cache.abandonRead(read);

@@ -1,11 +1,20 @@
+import { createExecutor } from '@hitpool/pool/transport';
 import type { Redis } from 'ioredis';
 import type { NearCache } from './cache.js';
-import { LuaScript, TRACKED_READ_SCRIPT } from './script.js';
+import type { Deliver, Executor, RedisCommand, Reply } from './client.js';
+import { TRACKED_READ_SCRIPT } from './script.js';
+import { sendScripted } from './send.js';
 
 /** Where Redis publishes invalidations for clients that redirect them (RESP2 pub/sub). */
 const INVALIDATE_CHANNEL = '__redis__:invalidate';
 /** Pauses before setting the connections up again after a loss, ms (the last one repeats). */
 const RETRY_DELAYS_MS: readonly number[] = [50, 100, 200, 500, 1_000, 2_000];
+/**
+ * Most time a command on the tracking connections waits for its reply, ms: a server that stops
+ * answering (frozen, or a network that drops packets without closing) fails the turn's calls
+ * instead of holding them for ever. The pool's default command deadline.
+ */
+const COMMAND_TIMEOUT_MS = 5_000;
 /** What `CLIENT LIST` shows for the tracker's two connections. */
 const CONNECTION_NAME = 'hitpool-hits-near-cache';
 
@@ -22,6 +31,17 @@ export interface Tracking {
    * kept); rejects when nothing could be read.
    */
   read(keys: readonly string[]): Promise<Array<string | null | Error | undefined>>;
+  /**
+   * {@link read}, with `commands` sent behind the read in the same write on the same connection,
+   * their replies handed to `deliver` (every index once, errors included): a turn that misses
+   * costs one round trip. `undefined` when this tracking cannot (not live, or a Cluster): send
+   * them elsewhere.
+   */
+  readAlong?(
+    keys: readonly string[],
+    commands: readonly RedisCommand[],
+    deliver: Deliver,
+  ): Promise<Array<string | null | Error>> | undefined;
   close(): Promise<void>;
 }
 
@@ -30,8 +50,10 @@ export interface Tracking {
  * (same server, credentials, TLS, database and key prefix), never leased from a pool:
  *
  * - `data` reads values for the cache, with `CLIENT TRACKING on REDIRECT <subscriber>`: Redis
- *   tracks exactly the keys read there (only value keys; counters are written through the
- *   tracker's client, whose tracking stays off);
+ *   tracks exactly the keys read there for the cache (only value keys). On one server it is
+ *   `OPTIN` and each cache read is preceded by `CLIENT CACHING yes`, so a turn's counting can
+ *   travel behind the read on the same connection without its counters being tracked
+ *   ({@link readAlong}); on a Cluster node it reads nothing else;
  * - `subscriber` receives the invalidations on `__redis__:invalidate` (RESP2 pub/sub, since
  *   ioredis drops RESP3 invalidation pushes).
  *
@@ -42,6 +64,8 @@ export interface Tracking {
 export class TrackingLink implements Tracking {
   #state: State = 'connecting';
   #data: Redis | undefined;
+  /** Sends on {@link #data} in one write (one server only). */
+  #executor: Executor | undefined;
   #subscriber: Redis | undefined;
   #retry: NodeJS.Timeout | undefined;
   #attempt = 0;
@@ -80,7 +104,11 @@ export class TrackingLink implements Tracking {
     const data = this.#data;
     if (this.#state !== 'live' || data === undefined)
       throw new Error('the near cache is not connected');
-    if (!this.slotted) return (await readInOneCall(data, keys)) as Array<string | null | Error>;
+    if (!this.slotted) {
+      const values = this.readAlong(keys, [], () => undefined);
+      if (values === undefined) throw new Error('the near cache is not connected');
+      return values;
+    }
     const replies = await data.pipeline(keys.map((key) => ['get', key])).exec();
     if (replies === null) throw new Error('the near cache connection gave no replies');
     return replies.map(([error, value]) => {
@@ -88,6 +116,47 @@ export class TrackingLink implements Tracking {
       // under the read fails the whole read, which the tracker then makes through its client.
       if (error && error.name !== 'ReplyError') throw error;
       return error ?? (value as string | null);
+    });
+  }
+
+  /**
+   * One write on the tracking connection: `CLIENT CACHING yes`, the read of `keys` (tracked: it
+   * follows the opt-in) and then `commands` (not tracked: the opt-in covers one command).
+   */
+  readAlong(
+    keys: readonly string[],
+    commands: readonly RedisCommand[],
+    deliver: Deliver,
+  ): Promise<Array<string | null | Error>> | undefined {
+    const executor = this.#executor;
+    if (this.slotted || this.#state !== 'live' || executor === undefined) return undefined;
+    const sent: RedisCommand[] = [
+      { name: 'client', args: ['CACHING', 'YES'], slot: -1 },
+      // EVAL, not EVALSHA: a NOSCRIPT resend would no longer follow the opt-in.
+      { name: 'eval', args: [TRACKED_READ_SCRIPT, keys.length, ...keys], slot: -1 },
+      ...commands,
+    ];
+    let optIn: Reply | undefined;
+    let read: Reply | undefined;
+    return sendScripted(executor, sent, (indexes, replies) => {
+      const along: number[] = [];
+      const alongReplies: Reply[] = [];
+      indexes.forEach((index, j) => {
+        const reply = replies[j] as Reply;
+        if (index === 0) optIn = reply;
+        else if (index === 1) read = reply;
+        else {
+          along.push(index - 2);
+          alongReplies.push(reply);
+        }
+      });
+      if (along.length > 0) deliver(along, alongReplies);
+    }).then(() => {
+      // Kept only if Redis was asked to track it: a failed opt-in leaves the read untracked.
+      const failure = optIn?.[0] ?? read?.[0];
+      if (failure) throw failure;
+      if (!Array.isArray(read?.[1])) throw new Error('the near cache read gave no reply');
+      return read[1] as Array<string | null | Error>;
     });
   }
 
@@ -111,11 +180,13 @@ export class TrackingLink implements Tracking {
       enableAutoPipelining: false,
       protocol: 2 as const,
       connectionName: CONNECTION_NAME,
+      commandTimeout: COMMAND_TIMEOUT_MS,
     };
     const subscriber = this.source.duplicate(options);
     const data = this.source.duplicate(options);
     this.#subscriber = subscriber;
     this.#data = data;
+    this.#executor = this.slotted ? undefined : createExecutor(() => data);
     for (const connection of [subscriber, data]) {
       // Failures surface as `close`; an `error` without a listener would crash the process.
       connection.on('error', () => undefined);
@@ -131,7 +202,8 @@ export class TrackingLink implements Tracking {
       // whose copies lag behind: keep nothing read there.
       const [role] = (await data.call('ROLE')) as [string];
       if (role !== 'master') throw new Error(`the near cache reached a ${role}, not the master`);
-      await data.client('TRACKING', 'ON', 'REDIRECT', String(id));
+      const tracking = ['TRACKING', 'ON', 'REDIRECT', String(id)];
+      await data.call('CLIENT', ...(this.slotted ? tracking : [...tracking, 'OPTIN']));
     } catch {
       this.#lost(subscriber);
       return;
@@ -171,18 +243,6 @@ export class TrackingLink implements Tracking {
     }, delay);
     // Setting up again must not keep a process alive that has nothing else to do.
     this.#retry.unref();
-  }
-}
-
-const TRACKED_READ = new LuaScript(TRACKED_READ_SCRIPT);
-
-/** {@link TRACKED_READ_SCRIPT} by its SHA1, loaded with EVAL when the server does not have it. */
-async function readInOneCall(data: Redis, keys: readonly string[]): Promise<unknown[]> {
-  try {
-    return (await data.evalsha(TRACKED_READ.sha, keys.length, ...keys)) as unknown[];
-  } catch (error) {
-    if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
-    return (await data.eval(TRACKED_READ.source, keys.length, ...keys)) as unknown[];
   }
 }
 
