@@ -92,7 +92,8 @@ describe('TurnBatch (planning and finishing a turn, no Redis)', () => {
     const { batch } = turn({});
     const a = op('get', 'a');
     const b = op('get', 'b');
-    batch.add('a', [a.op], { value: 'held' });
+    const copy = { value: 'held', keys: undefined };
+    batch.add('a', [a.op], copy);
     batch.add('b', [b.op]);
     const [command] = batch.commands();
     // `#` marks a part without its key: the script neither reads nor receives the value.
@@ -107,6 +108,11 @@ describe('TurnBatch (planning and finishing a turn, no Redis)', () => {
     batch.deliver([0], [[null, [false, 5, 'vb', 2]]]);
     expect(a.outcome.value).toEqual({ key: 'a', value: 'held', hits: 5 });
     expect(b.outcome.value).toEqual({ key: 'b', value: 'vb', hits: 2 });
+    // The copy keeps its counter keys for its next turns: they never change without windows.
+    expect(copy.keys).toEqual(expect.objectContaining({ counter: defaultHitKey('a') }));
+    const windowed = { value: 'held', keys: undefined };
+    turn({ windows: ['minute'] }).batch.add('a', [op('get', 'a').op], windowed);
+    expect(windowed.keys).toBeUndefined();
   });
 
   it('rejects only the callers of a key whose entry is an error', () => {

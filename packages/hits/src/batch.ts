@@ -6,6 +6,7 @@
  * per turn; on a Cluster one per slot touched (a script's keys must share a slot).
  */
 import type { LocalCounts } from './buffer.js';
+import type { Copy } from './cache.js';
 import type { RedisCommand, Reply } from './client.js';
 import { HitsConfigError } from './errors.js';
 import { type CounterKeys, counterKeys, windowIndex, windowTtlSeconds } from './layout.js';
@@ -39,7 +40,7 @@ export interface Op {
  * holds (only the counting is sent); `'supplied'`, a read made elsewhere and handed over with
  * {@link TurnBatch.supply} (the key's calls settle once it and the counting have answered).
  */
-export type ValueSource = 'read' | 'supplied' | { readonly value: string | null };
+export type ValueSource = 'read' | 'supplied' | Copy;
 
 /** What every key of a turn shares. */
 export interface TurnContext {
@@ -193,11 +194,16 @@ export class TurnBatch {
   add(key: string, ops: readonly Op[], source: ValueSource = 'read'): void {
     const { options, isCluster, nowMs, local } = this.#ctx;
     let keys: CounterKeys;
-    try {
-      keys = counterKeys(options, isCluster, nowMs, key);
-    } catch (error) {
-      rejectAll(ops, error);
-      return;
+    if (typeof source === 'object' && source.keys !== undefined) keys = source.keys;
+    else {
+      try {
+        keys = counterKeys(options, isCluster, nowMs, key);
+      } catch (error) {
+        rejectAll(ops, error);
+        return;
+      }
+      // Without windows they never change: kept with the copy for its next calls.
+      if (typeof source === 'object' && options.windows.length === 0) source.keys = keys;
     }
     if (options.mode === 'atomic' && isCluster && keys.counterSlot !== keys.keySlot) {
       rejectAll(

@@ -8,6 +8,7 @@
  * used at least once every `maxKeys / 2` stores is never dropped); `ttlMs`
  * bounds a copy's age in case an invalidation were ever lost.
  */
+import type { CounterKeys } from './layout.js';
 
 /** Counters of a tracker's near cache (see `HitTrackerStats.cache`). */
 export interface CacheStats {
@@ -25,8 +26,18 @@ export interface CacheStats {
   connected: boolean;
 }
 
-interface Entry {
+/** A held copy, as {@link NearCache.lookup} returns it. */
+export interface Copy {
   readonly value: string | null;
+  /**
+   * The counter keys the tracker derived from the key, kept with the copy by the first turn that
+   * used it when they do not change over time (no windows): a cached call then skips deriving
+   * them (a CRC16 and a few strings).
+   */
+  keys: CounterKeys | undefined;
+}
+
+interface Entry extends Copy {
   /** `Infinity` without `ttlMs`. */
   readonly expiresAt: number;
   /** When it was stored or last moved to the back (see `NearCache.#orderKeys`). */
@@ -74,7 +85,7 @@ export class NearCache {
    * The held copy of `key` for `calls` calls (counted as hits), or `undefined` (counted as
    * misses; `calls` 0 counts nothing).
    */
-  lookup(key: string, nowMs: number, calls = 1): { value: string | null } | undefined {
+  lookup(key: string, nowMs: number, calls = 1): Copy | undefined {
     const entry = this.#entries.get(key);
     if (entry === undefined || entry.expiresAt <= nowMs) {
       if (entry !== undefined) this.#entries.delete(key);
@@ -171,7 +182,7 @@ export class NearCache {
 
   #store(key: string, value: string | null, nowMs: number): void {
     if (!this.#entries.has(key)) while (this.#entries.size >= this.maxKeys) this.#dropOldest();
-    const entry: Entry = { value, expiresAt: nowMs + this.ttlMs, stamp: 0 };
+    const entry: Entry = { value, keys: undefined, expiresAt: nowMs + this.ttlMs, stamp: 0 };
     this.#entries.set(key, entry);
     this.#toBack(key, entry);
   }
