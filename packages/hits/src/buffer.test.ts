@@ -129,4 +129,22 @@ describe('HitBuffer (no Redis)', () => {
       1, 4,
     ]);
   });
+
+  it('counts a hit on top of a known total only when the total is known and the hit is kept', () => {
+    const { hits } = buffer(
+      () => applied,
+      2,
+      () => false,
+    );
+    expect(hits.addIfKnown('a', keysOf, undefined)).toBeUndefined();
+    expect(hits.pendingKeys).toBe(0);
+    hits.remember('a', 10);
+    hits.remember('b', 20);
+    expect(hits.addIfKnown('a', keysOf, undefined)).toBe(11);
+    expect(hits.hits('a')).toBe(1);
+    // maxPendingKeys 2 is taken by 'a' and 'c', and no flush can make room now: b's hit is dropped.
+    hits.add('c', keysOf, undefined);
+    expect(hits.addIfKnown('b', keysOf, undefined)).toBe(20);
+    expect(hits.dropped).toBe(1);
+  });
 });

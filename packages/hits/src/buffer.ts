@@ -37,6 +37,15 @@ export interface LocalCounts {
    * here since; `undefined` while unknown.
    */
   total(key: string): number | undefined;
+  /**
+   * {@link add} one hit and return the new {@link total}, only if that total is known; else
+   * `undefined`, and nothing is counted.
+   */
+  addIfKnown(
+    key: string,
+    keys: CounterKeys | ((key: string) => CounterKeys),
+    visitor: string | undefined,
+  ): number | undefined;
 }
 
 interface PendingWindow {
@@ -118,7 +127,7 @@ export class HitBuffer implements LocalCounts {
   private inFlight: Promise<void> | undefined;
   private inFlightHits = 0;
   /** Last total returned per key plus hits counted since: what `hit()` answers in an outage. */
-  private readonly known = new Map<string, number>();
+  private readonly known = new Map<string, { total: number }>();
   private readonly writer = randomBytes(6).toString('hex');
   private seq = 0;
   private readonly script = new LuaScript(FLUSH_SCRIPT);
@@ -165,19 +174,24 @@ export class HitBuffer implements LocalCounts {
   }
 
   estimate(key: string): number {
-    return this.known.get(key) ?? this.hits(key);
+    return this.known.get(key)?.total ?? this.hits(key);
   }
 
   total(key: string): number | undefined {
-    return this.known.get(key);
+    return this.known.get(key)?.total;
   }
 
   remember(key: string, total: number): void {
-    if (!this.known.has(key) && this.known.size >= this.host.maxPendingKeys) {
+    const known = this.known.get(key);
+    if (known !== undefined) {
+      known.total = total;
+      return;
+    }
+    if (this.known.size >= this.host.maxPendingKeys) {
       const oldest = this.known.keys().next();
       if (!oldest.done) this.known.delete(oldest.value);
     }
-    this.known.set(key, total);
+    this.known.set(key, { total });
   }
 
   /** Forget unwritten hits of `key` (its counters are being reset). */
@@ -192,6 +206,28 @@ export class HitBuffer implements LocalCounts {
     keysOf: CounterKeys | ((key: string) => CounterKeys),
     visitor: string | undefined,
   ): void {
+    if (!this.count(key, keysOf, visitor)) return;
+    const known = this.known.get(key);
+    if (known !== undefined) known.total++;
+  }
+
+  addIfKnown(
+    key: string,
+    keysOf: CounterKeys | ((key: string) => CounterKeys),
+    visitor: string | undefined,
+  ): number | undefined {
+    const known = this.known.get(key);
+    if (known === undefined) return undefined;
+    if (this.count(key, keysOf, visitor)) known.total++;
+    return known.total;
+  }
+
+  /** Adds one hit to the pending ones; false when it was dropped (maxPendingKeys). */
+  private count(
+    key: string,
+    keysOf: CounterKeys | ((key: string) => CounterKeys),
+    visitor: string | undefined,
+  ): boolean {
     let entry = this.pending.get(key);
     // Window keys change with time, so they are derived for every hit of a tracker that has any.
     const keys =
@@ -205,7 +241,7 @@ export class HitBuffer implements LocalCounts {
         if (this.inFlight === undefined && this.ready()) void this.flush().catch(() => undefined);
         if (this.pendingKeys >= this.host.maxPendingKeys) {
           this.drop(1, key, 'maxPendingKeys reached while earlier hits wait to be written');
-          return;
+          return false;
         }
       }
       entry = { keys, hits: 0, windows: new Map(), visitors: new Set() };
@@ -218,8 +254,7 @@ export class HitBuffer implements LocalCounts {
       else entry.windows.set(window.key, { name: window.name, index: window.index, count: 1 });
     }
     if (visitor !== undefined) entry.visitors.add(visitor);
-    const known = this.known.get(key);
-    if (known !== undefined) this.known.set(key, known + 1);
+    return true;
   }
 
   private drop(hits: number, key: string, why: string, lastKey = key): void {

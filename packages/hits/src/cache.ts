@@ -83,11 +83,15 @@ export class NearCache {
 
   /**
    * The held copy of `key` for `calls` calls (counted as hits), or `undefined` (counted as
-   * misses; `calls` 0 counts nothing).
+   * misses; `calls` 0 counts nothing). `nowMs` `undefined`: the clock is read only for a copy
+   * that can expire.
    */
-  lookup(key: string, nowMs: number, calls = 1): Copy | undefined {
+  lookup(key: string, nowMs: number | undefined, calls = 1): Copy | undefined {
     const entry = this.#entries.get(key);
-    if (entry === undefined || entry.expiresAt <= nowMs) {
+    if (
+      entry === undefined ||
+      (entry.expiresAt !== Number.POSITIVE_INFINITY && entry.expiresAt <= (nowMs ?? Date.now()))
+    ) {
       if (entry !== undefined) this.#entries.delete(key);
       this.#misses += calls;
       return undefined;

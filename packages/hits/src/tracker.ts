@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import { backlogFull, redirectOf } from '@hitpool/pool/transport';
 import { type BatchScripts, type Op, settleUnread, TurnBatch, type TurnContext } from './batch.js';
 import { HitBuffer } from './buffer.js';
-import { type CacheRead, NearCache } from './cache.js';
+import { type CacheRead, type Copy, NearCache } from './cache.js';
 import {
   clientOf,
   type Executor,
@@ -367,18 +367,24 @@ class Tracker implements HitTracker {
   ): HitResult | number | undefined {
     const { near, buffer } = this;
     if (near === undefined || buffer === undefined || !near.link.liveFor(key)) return undefined;
-    const known = buffer.total(key);
-    if (known === undefined) return undefined;
-    if (kind === 'hit') {
-      buffer.add(key, this.keysOf, visitor);
-      return known + 1;
+    if (kind === 'peek') {
+      const known = buffer.total(key);
+      const copy = known === undefined ? undefined : near.cache.lookup(key, undefined, 0);
+      if (known === undefined || copy === undefined) return undefined;
+      near.cache.countHits(1);
+      return { key, value: copy.value, hits: known };
     }
-    const copy = near.cache.lookup(key, Date.now(), 0);
-    if (copy === undefined) return undefined;
+    let copy: Copy | undefined;
+    if (kind === 'get') {
+      copy = near.cache.lookup(key, undefined, 0);
+      if (copy === undefined) return undefined;
+    }
+    // The copy's counter keys when it has them: a key new since the last flush needs them.
+    const total = buffer.addIfKnown(key, copy?.keys ?? this.keysOf, visitor);
+    if (total === undefined) return undefined;
+    if (copy === undefined) return total;
     near.cache.countHits(1);
-    if (kind === 'peek') return { key, value: copy.value, hits: known };
-    buffer.add(key, this.keysOf, visitor);
-    return { key, value: copy.value, hits: known + 1 };
+    return { key, value: copy.value, hits: total };
   }
 
   /**
