@@ -130,6 +130,11 @@ class Tracker implements HitTracker {
   private closed = false;
   /** The client's `maxPendingCommands`: the most calls queued for the next batch (read per turn). */
   private maxPending: number;
+  /**
+   * Calls whose counting is in flight on the near cache's tracking connection (see `run`): at
+   * most {@link maxPending}, so that connection holds no more than the client would.
+   */
+  private countingAlong = 0;
   private closing: Promise<void> | undefined;
   private calls = 0;
   private errors = 0;
@@ -300,11 +305,22 @@ class Tracker implements HitTracker {
     let done: Promise<void>;
     if (near && misses && misses.length > 0) {
       // The counting travels behind the read of the misses when the tracking can take it: one
-      // write and one round trip for the turn, as without a cache.
+      // write and one round trip for the turn, as without a cache. Past the client's
+      // maxPendingCommands in flight there, it goes through the client (whose limits apply).
       const { cache, link } = near;
       // Begun before anything is sent: an invalidation that arrives meanwhile voids the reply.
       const read = cache.beginRead(misses);
-      const along = link.readAlong?.(misses, commands, onReplies);
+      const along =
+        this.countingAlong + ops.length <= this.maxPending
+          ? link.readAlong?.(misses, commands, onReplies)
+          : undefined;
+      if (along) {
+        this.countingAlong += ops.length;
+        const settled = () => {
+          this.countingAlong -= ops.length;
+        };
+        along.then(settled, settled);
+      }
       const reading = this.readMisses(cache, batch, valuesOnly, read, along ?? link.read(misses));
       const counted = along ? Promise.resolve() : sendScripted(this.executor, commands, onReplies);
       done = Promise.all([reading, counted])

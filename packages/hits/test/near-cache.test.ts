@@ -168,6 +168,49 @@ describe('near cache', () => {
     await hits.close();
   });
 
+  it("carries no more counting on its tracking connection than the pool's maxPendingCommands", async () => {
+    const p = randomPrefix('bounded');
+    const small = createPool({ url: server.url, maxPendingCommands: 10 });
+    const hits = createHitTracker({ redis: small, cache: {} });
+    await waitFor('the near cache to connect', () => hits.stats().cache?.connected === true);
+    await hits.get(`${p}warm`);
+    const monitor = await admin.duplicate().monitor();
+    const sources = new Map<string, string>();
+    monitor.on('monitor', (_time: string, args: string[], source: string) => {
+      if (source === 'lua') return;
+      for (const arg of args) if (arg.includes(`:hits:total:${p}`)) sources.set(arg, source);
+    });
+    await admin.ping();
+    // While Redis is stopped the first turn's 10 calls stay in flight on the tracking
+    // connection; the second turn's counting would exceed 10 there, so it goes through the pool.
+    server.freeze();
+    const first = hits.getMany(Array.from({ length: 10 }, (_, i) => `${p}a${i}`));
+    await new Promise((resolve) => setImmediate(resolve));
+    const second = hits.getMany(Array.from({ length: 10 }, (_, i) => `${p}b${i}`));
+    await new Promise((resolve) => setImmediate(resolve));
+    server.thaw();
+    const results = await Promise.all([first, second]);
+    expect(results.flat().map((result) => result.hits)).toEqual(Array(20).fill(1));
+    await admin.ping();
+    await monitor.disconnect();
+    const list = (await admin.client('LIST')) as string;
+    const tracking = list
+      .split('\n')
+      .find((line) => line.includes(` name=${NAME} `) && /\bflags=\S*t/.test(line));
+    const trackingAddress = /\baddr=(\S+)/.exec(tracking ?? '')?.[1];
+    const from = (prefix: string) =>
+      new Set(
+        [...sources].filter(([key]) => key.endsWith(prefix, key.length - 1)).map(([, at]) => at),
+      );
+    const firstSources = from(`${p}a`);
+    const secondSources = from(`${p}b`);
+    expect([...firstSources]).toEqual([trackingAddress]);
+    expect(secondSources.size).toBe(1);
+    expect(secondSources.has(trackingAddress as string)).toBe(false);
+    await hits.close();
+    await small.close();
+  });
+
   it('turns tracking on only for connections of its own, and closes them on close()', async () => {
     const hits = await cachedTracker();
     await hits.get(randomPrefix('own'));
