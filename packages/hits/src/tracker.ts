@@ -5,6 +5,7 @@ import { HitBuffer } from './buffer.js';
 import { type CacheRead, type Copy, NearCache } from './cache.js';
 import {
   clientOf,
+  type Deliver,
   type Executor,
   executorFor,
   isClusterClient,
@@ -131,7 +132,8 @@ class Tracker implements HitTracker {
   /** The client's `maxPendingCommands`: the most calls queued for the next batch (read per turn). */
   private maxPending: number;
   /**
-   * Calls whose counting is in flight on the near cache's tracking connection (see `run`): at
+   * Calls whose counting is in flight on the near cache's tracking connection (see
+   * `sendWithReads`): at
    * most {@link maxPending}, so that connection holds no more than the client would.
    */
   private countingAlong = 0;
@@ -302,37 +304,47 @@ class Tracker implements HitTracker {
       });
       if (direct.length > 0) deliver(direct, directResults);
     };
-    let done: Promise<void>;
-    if (near && misses && misses.length > 0) {
-      // The counting travels behind the read of the misses when the tracking can take it: one
-      // write and one round trip for the turn, as without a cache. Past the client's
-      // maxPendingCommands in flight there, it goes through the client (whose limits apply).
-      const { cache, link } = near;
-      // Begun before anything is sent: an invalidation that arrives meanwhile voids the reply.
-      const read = cache.beginRead(misses);
-      const along =
-        this.countingAlong + ops.length <= this.maxPending
-          ? link.readAlong?.(misses, commands, onReplies)
-          : undefined;
-      if (along) {
-        this.countingAlong += ops.length;
-        const settled = () => {
-          this.countingAlong -= ops.length;
-        };
-        along.then(settled, settled);
-      }
-      const reading = this.readMisses(cache, batch, valuesOnly, read, along ?? link.read(misses));
-      const counted = along ? Promise.resolve() : sendScripted(this.executor, commands, onReplies);
-      done = Promise.all([reading, counted])
-        .then(() => Promise.all(resends))
-        .then(() => undefined);
-    } else {
-      done = sendScripted(this.executor, commands, onReplies).then(() =>
-        Promise.all(resends).then(() => undefined),
-      );
-    }
+    const sent =
+      near && misses && misses.length > 0
+        ? this.sendWithReads(near, batch, commands, onReplies, misses, valuesOnly, ops.length)
+        : sendScripted(this.executor, commands, onReplies);
+    // Resends (TRYAGAIN) are all known once every reply has been handed over.
+    const done = sent.then(() => Promise.all(resends)).then(() => undefined);
     this.inFlight.add(done);
     void done.finally(() => this.inFlight.delete(done));
+  }
+
+  /**
+   * Sends a turn that misses: the read of `misses` on the tracking connection and the turn's
+   * `commands`, behind the read in the same write (one round trip, as without a cache) unless
+   * more than the client's maxPendingCommands calls' counting would then be in flight there;
+   * then they go through the client, whose limits apply. Resolves once both have answered.
+   */
+  private sendWithReads(
+    { cache, link }: NearCacheParts,
+    batch: TurnBatch,
+    commands: readonly RedisCommand[],
+    onReplies: Deliver,
+    misses: readonly string[],
+    valuesOnly: ReadonlyMap<string, Op[]>,
+    callers: number,
+  ): Promise<void> {
+    // Begun before anything is sent: an invalidation that arrives meanwhile voids the reply.
+    const read = cache.beginRead(misses);
+    const along =
+      this.countingAlong + callers <= this.maxPending
+        ? link.readAlong?.(misses, commands, onReplies)
+        : undefined;
+    if (along) {
+      this.countingAlong += callers;
+      const settled = () => {
+        this.countingAlong -= callers;
+      };
+      along.then(settled, settled);
+    }
+    const reading = this.readMisses(cache, batch, valuesOnly, read, along ?? link.read(misses));
+    const counted = along ? undefined : sendScripted(this.executor, commands, onReplies);
+    return Promise.all([reading, counted]).then(() => undefined);
   }
 
   /**
