@@ -292,6 +292,11 @@ export class TurnBatch {
     if (--group.pending === 0) this.#settle(() => this.#finish(group));
   }
 
+  /** A key added with source `'supplied'` whose calls fail already (their counting failed). */
+  failed(key: string): boolean {
+    return this.#supplied.get(key)?.error !== undefined;
+  }
+
   #addPart(slot: number, part: Part): void {
     part.group.pending++;
     const parts = this.#partsBySlot.get(slot);

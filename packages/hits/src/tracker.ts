@@ -460,8 +460,9 @@ class Tracker implements HitTracker {
       values = keys.map(() => undefined);
     }
     // Not read on a tracking connection (it failed, or the key's slot moved): read through the
-    // tracker's client, and not kept.
-    const elsewhere = keys.filter((_, i) => values[i] === undefined);
+    // tracker's client, and not kept; not for calls whose counting failed already (it travelled
+    // with the read), which fail whatever the value.
+    const elsewhere = keys.filter((key, i) => values[i] === undefined && !batch.failed(key));
     if (elsewhere.length > 0) {
       const replies = await this.executor.send(
         elsewhere.map((key) => ({

@@ -272,11 +272,17 @@ describe('near cache', () => {
   });
 
   it('fails the calls of a turn that misses when Redis stops answering, instead of holding them', async () => {
-    const p = randomPrefix('frozen');
+    const key = `${randomPrefix('frozen')}k`;
     const hits = await cachedTracker();
+    const monitor = await admin.duplicate().monitor();
+    const seen: Array<{ command: string; source: string }> = [];
+    monitor.on('monitor', (_time: string, args: string[], source: string) => {
+      if (source !== 'lua' && (args[1] === key || args[0] === 'ping'))
+        seen.push({ command: String(args[0]).toLowerCase(), source });
+    });
     server.freeze();
     try {
-      const outcome = await hits.get(`${p}k`).then(
+      const outcome = await hits.get(key).then(
         () => undefined,
         (error: unknown) => error,
       );
@@ -284,6 +290,12 @@ describe('near cache', () => {
     } finally {
       server.thaw();
     }
+    // Its counting failed with the read, so the value was not read again through the pool:
+    // once the pool's connection has answered a PING, no GET of the key came from it.
+    await pool.client.ping();
+    await waitFor('the PING in MONITOR', () => seen.some(({ command }) => command === 'ping'));
+    await monitor.disconnect();
+    expect(seen.filter(({ command }) => command === 'get')).toEqual([]);
     await hits.close();
   }, 30_000);
 
