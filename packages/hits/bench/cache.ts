@@ -35,6 +35,8 @@ import {
 import { Redis } from 'ioredis';
 import { NearCache } from '../src/cache.js';
 import { createHitTracker, defaultHitKey, type HitTracker } from '../src/index.js';
+import { counterKeys } from '../src/layout.js';
+import { resolveOptions } from '../src/options.js';
 
 const CALLERS = 200;
 const KEY_COUNT = 10_000;
@@ -167,12 +169,16 @@ async function countInProcesses(url: string, writes: number): Promise<ProcessesR
   };
 }
 
-/** Heap bytes per entry of a NearCache holding MAX_KEYS copies of 100-byte values. */
+/**
+ * Heap bytes per entry of a NearCache holding MAX_KEYS copies of 100-byte values, each with the
+ * counter keys a tracker keeps with a copy once a turn has used it.
+ */
 function bytesPerEntry(): number {
   setFlagsFromString('--expose-gc');
   const gc = runInNewContext('gc') as () => void;
   const source = keys();
   const filled = new NearCache(MAX_KEYS, Number.POSITIVE_INFINITY);
+  const options = resolveOptions({ redis: pool, cache: { maxKeys: MAX_KEYS } });
   gc();
   const before = getHeapStatistics().used_heap_size;
   const read = filled.beginRead(source.keys.slice(0, MAX_KEYS).map((key) => `${key}:copy`));
@@ -181,6 +187,10 @@ function bytesPerEntry(): number {
     read.keys.map((_, i) => value(i)),
     0,
   );
+  for (const key of read.keys) {
+    const copy = filled.lookup(key, 0, 0);
+    if (copy) copy.keys = counterKeys(options, false, 0, key);
+  }
   gc();
   const after = getHeapStatistics().used_heap_size;
   if (filled.stats().size !== MAX_KEYS) throw new Error('the cache did not fill');

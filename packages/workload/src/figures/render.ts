@@ -246,6 +246,11 @@ function stalenessLine(stale: RecordedStaleness): string {
   return `**Staleness** (cache + buffer, same callers and writes): from a writer's \`SET\` reply until a \`get\` started then returns the new value, p50 ${formatNumber(stale.p50Ms, 2)} ms, p99 ${formatNumber(stale.p99Ms, 2)} ms, max ${formatNumber(stale.maxMs, 2)} ms over ${formatNumber(stale.probes)} probes, while serving ${formatNumber(stale.callsPerSecond)} calls/s; ${formatNumber(stale.invalidationsPerSecond)} invalidated keys/s.`;
 }
 
+/** What a cached entry costs, as the bench measured it. */
+function memoryLine(result: HitsCacheBenchResult): string {
+  return `**Memory**: ${formatNumber(result.bytesPerEntry)} bytes of heap per cached entry (${formatNumber(result.maxKeys)} entries, ${result.valueBytes}-byte values).`;
+}
+
 /** One row per run of several processes counting the same keys. */
 function processesText(processes: RecordedProcesses): string {
   const rows = processes.runs.map((run, i) => [
@@ -275,6 +280,7 @@ function hitsCacheText(path: string, result: HitsCacheBenchResult): string {
     `**Zipf(1) over ${formatNumber(result.keyCount)} keys, \`maxKeys\` ${formatNumber(result.maxKeys)}, ${formatNumber(result.writesPerSecond)} writes/s by another client**`,
     table({ brief: true }),
     stalenessLine(result.staleness),
+    memoryLine(result),
     ...(result.processes ? [processesText(result.processes)] : []),
     runLine(run),
   ];
@@ -283,7 +289,6 @@ function hitsCacheText(path: string, result: HitsCacheBenchResult): string {
     '### `hits-cache`',
     markedBlock('hits-cache', block.join('\n\n')),
     `Every column:\n\n${table({})}`,
-    `**Memory**: ${formatNumber(result.bytesPerEntry)} bytes of heap per cached entry (${formatNumber(result.maxKeys)} entries, ${result.valueBytes}-byte values).`,
     'Goals, as the bench checks them:',
     goalsBlock(result.goals, run),
   ].join('\n\n');
