@@ -37,6 +37,11 @@ export type ProgressEvent =
 
 /** Sequential calls for the round-trip measurement. */
 const CALIBRATION_CALLS = 20;
+/**
+ * Rounds of {@link CALIBRATION_CALLS}: the server counts every client's reads, and another
+ * client's (a timer's flush, a connection closing) only add to a round, so the fewest is kept.
+ */
+const CALIBRATION_ROUNDS = 3;
 
 async function waitForDrain(probe: ServerProbe, baseline: number, timeoutMs = 3000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -70,9 +75,13 @@ async function runScenario(
     const peak = await watch.stop();
     await waitForDrain(probe, baseline + 2);
     const key = keys.keys[0] ?? '';
-    const reads = await probe.countReads(async () => {
-      for (let i = 0; i < CALIBRATION_CALLS; i++) await session.call(key).catch(() => undefined);
-    });
+    let reads = Number.POSITIVE_INFINITY;
+    for (let round = 0; round < CALIBRATION_ROUNDS; round++) {
+      const counted = await probe.countReads(async () => {
+        for (let i = 0; i < CALIBRATION_CALLS; i++) await session.call(key).catch(() => undefined);
+      });
+      reads = Math.min(reads, counted);
+    }
     const byMessage = Object.fromEntries(load.errors);
     const result: ScenarioResult = {
       id: scenario.id,
