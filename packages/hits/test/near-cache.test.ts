@@ -211,6 +211,23 @@ describe('near cache', () => {
     await small.close();
   });
 
+  it("keeps and invalidates copies under a client's keyPrefix", async () => {
+    const prefix = randomPrefix('prefixed');
+    await admin.set(`${prefix}k`, 'old');
+    const client = server.connect({ keyPrefix: prefix });
+    const hits = createHitTracker({ redis: client, cache: {} });
+    await waitFor('the near cache to connect', () => hits.stats().cache?.connected === true);
+    expect(await hits.get('k')).toEqual({ key: 'k', value: 'old', hits: 1 });
+    expect(await hits.get('k')).toEqual({ key: 'k', value: 'old', hits: 2 });
+    expect(cacheOf(hits)).toEqual(expect.objectContaining({ hits: 1, misses: 1 }));
+    await admin.set(`${prefix}k`, 'new');
+    await waitFor('the invalidation', () => cacheOf(hits).invalidations === 1);
+    expect(await hits.get('k')).toEqual({ key: 'k', value: 'new', hits: 3 });
+    expect(await admin.get(`${prefix}${defaultHitKey('k')}`)).toBe('3');
+    await hits.close();
+    await client.quit();
+  });
+
   it('turns tracking on only for connections of its own, and closes them on close()', async () => {
     const hits = await cachedTracker();
     await hits.get(randomPrefix('own'));
