@@ -1,5 +1,5 @@
 import { Cluster, Redis } from 'ioredis';
-import { isAuthFailure, tlsFailureReason } from './errors.js';
+import type { PoolError } from './errors.js';
 import type { Health } from './health.js';
 import type { ResolvedPoolOptions } from './options.js';
 import { Admission } from './transport/admission.js';
@@ -45,8 +45,9 @@ export interface SharedClient {
  * - `maxRetriesPerRequest: 1`: queued commands are also flushed with an error after the
  *   second failed reconnect, whichever comes first.
  * - Wrong credentials, and a TLS certificate that fails verification, stop the reconnect loop
- *   (no hammering the server with bad passwords or handshakes); the next command starts a
- *   single new attempt, so fixed credentials (or certificates) recover by themselves.
+ *   (no hammering the server with bad passwords or handshakes) and fail the commands waiting
+ *   for a connection with `PoolAuthError` / `PoolTlsError`; the next command starts a single
+ *   new attempt, so fixed credentials (or certificates) recover by themselves.
  * - With `failFast`, commands are refused unsent while `health` says Redis is down (per node on
  *   a Cluster), and a standalone client stops reconnecting meanwhile: the pool's probe is the
  *   one attempt at a time; `resume()` reconnects once Redis answers.
@@ -56,6 +57,7 @@ export function createSharedClient(
   options: ResolvedPoolOptions,
   onError: (error: Error) => void,
   health: Health,
+  fatalOf: (error: Error) => PoolError | undefined,
 ): SharedClient {
   let refused = false;
   let stopped = false;
@@ -115,13 +117,14 @@ export function createSharedClient(
       options.commandTimeoutMs,
       restart,
       health.sharedConnection(client),
+      fatalOf,
     );
     if (options.redis.sentinels) retireFailoverDetectorOnClose(client);
   }
   assertContract(client);
   client.on('error', (error: Error) => {
     // Wrong credentials and a certificate that fails verification do not fix themselves.
-    if (isAuthFailure(error) || tlsFailureReason(error) !== undefined) {
+    if (fatalOf(error) !== undefined) {
       refused = true;
       stopped = true;
     }

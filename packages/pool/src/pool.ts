@@ -108,6 +108,7 @@ export class Pool implements RedisPool {
         this.#options,
         (error) => this.#events.error(error),
         this.#health,
+        (error) => this.#fatal(error),
       );
     }
     return this.#shared.client;

@@ -79,6 +79,7 @@ describe('under failure', () => {
       // Far below the 20 s timeouts: refused at once, not retried until a deadline.
       expect(ms).toBeLessThan(5_000);
       const client = await timed(pool.client.get('k'));
+      expect(client.error).toBeInstanceOf(PoolAuthError);
       expect(String(client.error)).toMatch(/WRONGPASS|NOAUTH|invalid/i);
       expect(client.ms).toBeLessThan(5_000);
       // The shared client stopped retrying: no reconnect loop against wrong credentials.

@@ -187,7 +187,9 @@ describe('TLS (rediss://)', () => {
     // Connections still opening for the other waiters fail the same way, and none is retried.
     await waitFor('the connection attempts to end', () => pool.stats().size === 0);
     const client = await timed(pool.client.get('k'));
-    expect(client.error).toBeInstanceOf(Error);
+    // The shared client's command says why too, not ioredis's "Connection is closed.".
+    expect(client.error).toBeInstanceOf(PoolTlsError);
+    expect(client.error).toMatchObject({ code: 'POOL_TLS_FAILED', reason });
     expect(client.ms).toBeLessThan(5_000);
     // The shared client stopped: no reconnect loop (it would retry every 50–500 ms).
     await delay(100);

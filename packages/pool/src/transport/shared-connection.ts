@@ -58,13 +58,16 @@ function sweepConnection(
  * - with `health`, a command is refused unsent while the endpoint is down or
  *   `maxPendingCommands` are held (see `admission.ts`), and timeouts are reported to it.
  *
- * `beforeSend` runs before each command is handed to ioredis.
+ * `beforeSend` runs before each command is handed to ioredis. `fatalOf` gives the pool's error
+ * for a connect failure that retrying cannot fix (credentials, certificate): the commands
+ * waiting for a connection then reject with it, not with ioredis's "Connection is closed.".
  */
 export function guardSharedConnection(
   redis: Redis,
   commandTimeoutMs: number,
   beforeSend?: () => void,
   health?: ConnectionHealth,
+  fatalOf?: (error: Error) => Error | undefined,
 ): void {
   const target = redisInternals(redis);
   const send = target.sendCommand;
@@ -132,6 +135,23 @@ export function guardSharedConnection(
     target.flushQueue = function (this: unknown, error, options) {
       if (error.name === 'MaxRetriesPerRequestError')
         refuseWaiting(redis, () => gate.unavailable());
+      return flush.call(this, error, options);
+    };
+  }
+  if (fatalOf !== undefined) {
+    // A refused AUTH flushes the waiting commands with its own error; a failed certificate
+    // check ends the client, which flushes them with "Connection is closed." after the error.
+    let stoppedBy: Error | undefined;
+    redis.on('error', (error: Error) => {
+      if (fatalOf(error) !== undefined) stoppedBy = error;
+    });
+    redis.on('ready', () => {
+      stoppedBy = undefined;
+    });
+    const flush = target.flushQueue;
+    target.flushQueue = function (this: unknown, error, options) {
+      const cause = fatalOf(error) !== undefined ? error : stoppedBy;
+      if (cause !== undefined) refuseWaiting(redis, () => fatalOf(cause) ?? cause);
       return flush.call(this, error, options);
     };
   }
