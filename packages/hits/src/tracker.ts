@@ -133,8 +133,8 @@ class Tracker implements HitTracker {
   private maxPending: number;
   /**
    * Calls whose counting is in flight on the near cache's tracking connection (see
-   * `sendWithReads`): at
-   * most {@link maxPending}, so that connection holds no more than the client would.
+   * `sendWithReads`): at most {@link maxPending}, so that connection holds no more than the
+   * client would.
    */
   private countingAlong = 0;
   private closing: Promise<void> | undefined;
@@ -397,8 +397,9 @@ class Tracker implements HitTracker {
     if (near === undefined || buffer === undefined || !near.link.liveFor(key)) return undefined;
     if (kind === 'peek') {
       const known = buffer.total(key);
-      const copy = known === undefined ? undefined : near.cache.lookup(key, undefined, 0);
-      if (known === undefined || copy === undefined) return undefined;
+      if (known === undefined) return undefined;
+      const copy = near.cache.lookup(key, undefined, 0);
+      if (copy === undefined) return undefined;
       near.cache.countHits(1);
       return { key, value: copy.value, hits: known };
     }

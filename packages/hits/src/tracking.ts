@@ -101,14 +101,14 @@ export class TrackingLink implements Tracking {
    * read as a whole.
    */
   async read(keys: readonly string[]): Promise<Array<string | null | Error>> {
-    const data = this.#data;
-    if (this.#state !== 'live' || data === undefined)
-      throw new Error('the near cache is not connected');
     if (!this.slotted) {
       const values = this.readAlong(keys, [], () => undefined);
       if (values === undefined) throw new Error('the near cache is not connected');
       return values;
     }
+    const data = this.#data;
+    if (this.#state !== 'live' || data === undefined)
+      throw new Error('the near cache is not connected');
     const replies = await data.pipeline(keys.map((key) => ['get', key])).exec();
     if (replies === null) throw new Error('the near cache connection gave no replies');
     return replies.map(([error, value]) => {
@@ -128,8 +128,9 @@ export class TrackingLink implements Tracking {
     commands: readonly RedisCommand[],
     deliver: Deliver,
   ): Promise<Array<string | null | Error>> | undefined {
+    // No executor on a Cluster node (see #setUp).
     const executor = this.#executor;
-    if (this.slotted || this.#state !== 'live' || executor === undefined) return undefined;
+    if (this.#state !== 'live' || executor === undefined) return undefined;
     const sent: RedisCommand[] = [
       { name: 'client', args: ['CACHING', 'YES'], slot: -1 },
       // EVAL, not EVALSHA: a NOSCRIPT resend would no longer follow the opt-in.
