@@ -126,32 +126,30 @@ export function guardSharedConnection(
     target.retryAttempts = 0;
     return recover.call(this, commandError, error, { ...options, offlineQueue: false });
   };
+  // The commands still waiting for a connection when ioredis gives them up were never sent:
+  // they reject with the pool's error for why, not with ioredis's.
+  // - A refused AUTH flushes them with its own error; a failed certificate check ends the
+  //   client, which flushes them with "Connection is closed." after the error: `fatalOf`'s.
+  // - After maxRetriesPerRequest failed reconnects (those written on the lost connection were
+  //   rejected on 'close' already): the breaker's error.
   const gate = health?.admission.gate;
-  if (gate !== undefined) {
-    // After maxRetriesPerRequest failed reconnects ioredis gives up the commands waiting for a
-    // connection (those written on the lost one were rejected on 'close' already): none was
-    // sent, which is what the breaker's error says, so they reject with it.
-    const flush = target.flushQueue;
-    target.flushQueue = function (this: unknown, error, options) {
-      if (error.name === 'MaxRetriesPerRequestError')
-        refuseWaiting(redis, () => gate.unavailable());
-      return flush.call(this, error, options);
-    };
-  }
+  let stoppedBy: Error | undefined;
   if (fatalOf !== undefined) {
-    // A refused AUTH flushes the waiting commands with its own error; a failed certificate
-    // check ends the client, which flushes them with "Connection is closed." after the error.
-    let stoppedBy: Error | undefined;
     redis.on('error', (error: Error) => {
-      if (fatalOf(error) !== undefined) stoppedBy = error;
+      stoppedBy = fatalOf(error) ?? stoppedBy;
     });
     redis.on('ready', () => {
       stoppedBy = undefined;
     });
+  }
+  if (gate !== undefined || fatalOf !== undefined) {
     const flush = target.flushQueue;
     target.flushQueue = function (this: unknown, error, options) {
-      const cause = fatalOf(error) !== undefined ? error : stoppedBy;
-      if (cause !== undefined) refuseWaiting(redis, () => fatalOf(cause) ?? cause);
+      const fatal = fatalOf?.(error) ?? stoppedBy;
+      if (fatal !== undefined) refuseWaiting(redis, () => fatal);
+      else if (gate !== undefined && error.name === 'MaxRetriesPerRequestError')
+        // Per command: the breaker counts each refusal.
+        refuseWaiting(redis, () => gate.unavailable());
       return flush.call(this, error, options);
     };
   }
