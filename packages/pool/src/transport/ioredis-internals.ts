@@ -167,7 +167,7 @@ export const IOREDIS_CONTRACT: Readonly<
     },
     {
       member: 'Redis#flushQueue',
-      use: 'commands given up after failed reconnects were never sent: refused as unavailable',
+      use: 'commands given up unsent reject with the pool error for why (unavailable, bad credentials or certificate)',
       check: (t) => isFunction(field(t, 'flushQueue')),
     },
     {
