@@ -87,6 +87,25 @@ describe('NearCache (the copies and what may enter them, no Redis)', () => {
     expect(cache.lookup('a', 0)?.value).toBe('4');
   });
 
+  it('keeps a slow read out after many invalidations while other reads come and go', () => {
+    const cache = new NearCache(10_000, Number.POSITIVE_INFINITY);
+    const slow = cache.beginRead(['early', 'untouched']);
+    cache.invalidate(['early']);
+    // Enough overlapping reads and invalidations to make the cache drop the marks no read needs.
+    for (let i = 0; i < 2_000; i++) {
+      const read = cache.beginRead([`k${i}`]);
+      cache.invalidate([`k${i}`, `other${i}`]);
+      cache.endRead(read, ['v'], 0);
+      expect(cache.lookup(`k${i}`, 0, 0)).toBeUndefined();
+      const after = cache.beginRead([`k${i}`]);
+      cache.endRead(after, ['v'], 0);
+      expect(cache.lookup(`k${i}`, 0, 0)?.value).toBe('v');
+    }
+    cache.endRead(slow, ['old', 'kept'], 0);
+    expect(cache.lookup('early', 0)).toBeUndefined();
+    expect(cache.lookup('untouched', 0)?.value).toBe('kept');
+  });
+
   it('drops every copy on reset and keeps out every read then in flight', () => {
     const cache = new NearCache(10, Number.POSITIVE_INFINITY);
     cache.endRead(cache.beginRead(['a']), ['1'], 0);

@@ -47,15 +47,25 @@ interface Entry extends Copy {
 /** A read of values in flight: which of its keys may still be kept when it answers. */
 export interface CacheRead {
   readonly keys: readonly string[];
-  /** Keys invalidated while in flight (made on the first); `all` after a reset. */
-  stale: Set<string> | undefined;
+  /** Keys invalidated so far when it began: a key invalidated after that is not kept. */
+  readonly since: number;
+  /** A reset happened while it was in flight: nothing is kept. */
   all: boolean;
 }
 
+/** Invalidation marks kept while reads overlap, before the ones no read needs are dropped. */
+const MARKS_BEFORE_PRUNING = 256;
+
 export class NearCache {
   readonly #entries = new Map<string, Entry>();
-  /** The reads in flight per key: one (most keys), or several. */
-  readonly #reads = new Map<string, CacheRead | CacheRead[]>();
+  /** The reads in flight, oldest first. */
+  readonly #reads = new Set<CacheRead>();
+  /**
+   * While reads are in flight: per key invalidated meanwhile, the {@link #invalidations} count
+   * just after it. Marking the invalidations, not the keys being read, keeps a miss's bookkeeping
+   * to one entry per read: invalidations are far rarer than misses.
+   */
+  readonly #marks = new Map<string, number>();
   /**
    * Keys in the order they were stored or moved to the back, with the stamp they had then; an
    * entry whose stamp has changed since (moved again, dropped) is skipped. The oldest go first.
@@ -116,13 +126,8 @@ export class NearCache {
 
   /** Start a read of `keys`: invalidations from now on keep their replies out. */
   beginRead(keys: readonly string[]): CacheRead {
-    const read: CacheRead = { keys, stale: undefined, all: false };
-    for (const key of keys) {
-      const reads = this.#reads.get(key);
-      if (reads === undefined) this.#reads.set(key, read);
-      else if (Array.isArray(reads)) reads.push(read);
-      else this.#reads.set(key, [reads, read]);
-    }
+    const read: CacheRead = { keys, since: this.#invalidations, all: false };
+    this.#reads.add(read);
     return read;
   }
 
@@ -135,13 +140,17 @@ export class NearCache {
     values: ReadonlyArray<string | null | Error | undefined>,
     nowMs: number,
   ): void {
-    this.#forget(read);
-    if (read.all) return;
-    read.keys.forEach((key, i) => {
+    const { keys, since } = read;
+    const overtaken = since !== this.#invalidations;
+    for (let i = 0; i < keys.length && !read.all; i++) {
+      const key = keys[i] as string;
       const value = values[i];
-      if (value !== undefined && !(value instanceof Error) && read.stale?.has(key) !== true)
-        this.#store(key, value, nowMs);
-    });
+      if (value === undefined || value instanceof Error) continue;
+      if (overtaken && (this.#marks.get(key) ?? 0) > since) continue;
+      this.#store(key, value, nowMs);
+    }
+    // Forgotten last: its marks may go with it.
+    this.#forget(read);
   }
 
   /** The read failed: keep nothing. */
@@ -151,15 +160,11 @@ export class NearCache {
 
   /** Redis reported `keys` changed. */
   invalidate(keys: readonly string[]): void {
-    this.#invalidations += keys.length;
+    const marking = this.#reads.size > 0;
     for (const key of keys) {
+      this.#invalidations++;
       this.#entries.delete(key);
-      const reads = this.#reads.get(key);
-      if (reads === undefined) continue;
-      for (const read of Array.isArray(reads) ? reads : [reads]) {
-        read.stale ??= new Set();
-        read.stale.add(key);
-      }
+      if (marking) this.#marks.set(key, this.#invalidations);
     }
   }
 
@@ -170,8 +175,8 @@ export class NearCache {
     this.#orderKeys = [];
     this.#orderStamps = [];
     this.#head = 0;
-    for (const reads of this.#reads.values())
-      for (const read of Array.isArray(reads) ? reads : [reads]) read.all = true;
+    for (const read of this.#reads) read.all = true;
+    this.#marks.clear();
   }
 
   stats(): Omit<CacheStats, 'connected'> {
@@ -235,14 +240,12 @@ export class NearCache {
   }
 
   #forget(read: CacheRead): void {
-    for (const key of read.keys) {
-      const reads = this.#reads.get(key);
-      if (reads === read) this.#reads.delete(key);
-      else if (Array.isArray(reads)) {
-        const left = reads.filter((other) => other !== read);
-        if (left.length === 0) this.#reads.delete(key);
-        else this.#reads.set(key, left.length === 1 ? (left[0] as CacheRead) : left);
-      }
+    this.#reads.delete(read);
+    if (this.#reads.size === 0) this.#marks.clear();
+    else if (this.#marks.size > MARKS_BEFORE_PRUNING) {
+      // Marks no read in flight began before are not needed any more.
+      const oldest = (this.#reads.values().next().value as CacheRead).since;
+      for (const [key, mark] of this.#marks) if (mark <= oldest) this.#marks.delete(key);
     }
   }
 }
