@@ -189,9 +189,10 @@ export class TurnBatch {
 
   /**
    * Plan `ops`, every call of this turn for `key` (whose value comes from `source`); rejects them
-   * at once if that cannot be done.
+   * at once if that cannot be done. Returns the counter keys it planned with (`undefined` when it
+   * rejected the calls).
    */
-  add(key: string, ops: readonly Op[], source: ValueSource = 'read'): void {
+  add(key: string, ops: readonly Op[], source: ValueSource = 'read'): CounterKeys | undefined {
     const { options, isCluster, nowMs, local } = this.#ctx;
     let keys: CounterKeys;
     if (typeof source === 'object' && source.keys !== undefined) keys = source.keys;
@@ -200,7 +201,7 @@ export class TurnBatch {
         keys = counterKeys(options, isCluster, nowMs, key);
       } catch (error) {
         rejectAll(ops, error);
-        return;
+        return undefined;
       }
       // Without windows they never change: kept with the copy for its next calls.
       if (typeof source === 'object' && options.windows.length === 0) source.keys = keys;
@@ -213,7 +214,7 @@ export class TurnBatch {
             `${keys.keySlot}: mode 'atomic' on a Cluster needs both in one slot`,
         ),
       );
-      return;
+      return undefined;
     }
     let counting = 0;
     let needValue = false;
@@ -256,7 +257,7 @@ export class TurnBatch {
       // alone that read is wasted but costs less than a second kind of call.
       if (this.#plain) {
         this.#addPart(keys.keySlot, { group, flags: VALUE | COUNTER });
-        return;
+        return keys;
       }
       const { leaderboardKey } = options;
       if (
@@ -265,7 +266,7 @@ export class TurnBatch {
         (leaderboardKey === undefined || this.#ctx.leaderboardSlot === keys.keySlot)
       ) {
         this.#addPart(keys.keySlot, { group, flags: this.#countFlags });
-        return;
+        return keys;
       }
     }
     const sections = new Map<number, number>();
@@ -280,6 +281,7 @@ export class TurnBatch {
     if (counting > 0 && options.leaderboardKey !== undefined)
       section(this.#ctx.leaderboardSlot, BOARD);
     for (const [slot, flags] of sections) this.#addPart(slot, { group, flags });
+    return keys;
   }
 
   /** The value of a key added with source `'supplied'`, or why it could not be read. */

@@ -12,6 +12,20 @@ describe('NearCache (the copies and what may enter them, no Redis)', () => {
     expect(cache.stats()).toEqual({ size: 2, hits: 4, misses: 2, invalidations: 0, resets: 0 });
   });
 
+  it('keeps the counter keys a read was begun with on the copies it stores', () => {
+    const cache = new NearCache(10, Number.POSITIVE_INFINITY);
+    const keys = {
+      counter: 'a:hits',
+      counterSlot: -1,
+      keySlot: -1,
+      companions: undefined,
+      windows: [],
+    };
+    cache.endRead(cache.beginRead(['a', 'b'], [keys, undefined]), ['1', '2'], 0);
+    expect(cache.lookup('a', 0)?.keys).toBe(keys);
+    expect(cache.lookup('b', 0)?.keys).toBeUndefined();
+  });
+
   it('keeps nothing for a key Redis refused to read', () => {
     const cache = new NearCache(10, Number.POSITIVE_INFINITY);
     cache.endRead(cache.beginRead(['a', 'b']), [new Error('WRONGTYPE'), 'vb'], 0);

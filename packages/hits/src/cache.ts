@@ -47,6 +47,8 @@ interface Entry extends Copy {
 /** A read of values in flight: which of its keys may still be kept when it answers. */
 export interface CacheRead {
   readonly keys: readonly string[];
+  /** Per key, the counter keys to keep with its copy (see {@link Copy.keys}), if known. */
+  readonly counterKeys: ReadonlyArray<CounterKeys | undefined> | undefined;
   /** Keys invalidated so far when it began: a key invalidated after that is not kept. */
   readonly since: number;
   /** A reset happened while it was in flight: nothing is kept. */
@@ -124,9 +126,15 @@ export class NearCache {
     this.#misses += calls;
   }
 
-  /** Start a read of `keys`: invalidations from now on keep their replies out. */
-  beginRead(keys: readonly string[]): CacheRead {
-    const read: CacheRead = { keys, since: this.#invalidations, all: false };
+  /**
+   * Start a read of `keys`: invalidations from now on keep their replies out. `counterKeys`, per
+   * key, are kept with the copies it stores.
+   */
+  beginRead(
+    keys: readonly string[],
+    counterKeys?: ReadonlyArray<CounterKeys | undefined>,
+  ): CacheRead {
+    const read: CacheRead = { keys, counterKeys, since: this.#invalidations, all: false };
     this.#reads.add(read);
     return read;
   }
@@ -147,7 +155,7 @@ export class NearCache {
       const value = values[i];
       if (value === undefined || value instanceof Error) continue;
       if (overtaken && (this.#marks.get(key) ?? 0) > since) continue;
-      this.#store(key, value, nowMs);
+      this.#store(key, value, nowMs, read.counterKeys?.[i]);
     }
     // Forgotten last: its marks may go with it.
     this.#forget(read);
@@ -189,9 +197,9 @@ export class NearCache {
     };
   }
 
-  #store(key: string, value: string | null, nowMs: number): void {
+  #store(key: string, value: string | null, nowMs: number, keys: CounterKeys | undefined): void {
     if (!this.#entries.has(key)) while (this.#entries.size >= this.maxKeys) this.#dropOldest();
-    const entry: Entry = { value, keys: undefined, expiresAt: nowMs + this.ttlMs, stamp: 0 };
+    const entry: Entry = { value, keys, expiresAt: nowMs + this.ttlMs, stamp: 0 };
     this.#entries.set(key, entry);
     this.#toBack(key, entry);
   }

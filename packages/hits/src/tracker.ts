@@ -20,7 +20,7 @@ import {
   HitsFlushError,
   HitsLeaderboardError,
 } from './errors.js';
-import { counterKeyOf, counterKeys } from './layout.js';
+import { type CounterKeys, counterKeyOf, counterKeys } from './layout.js';
 import {
   checkKey,
   checkVisitor,
@@ -279,8 +279,8 @@ class Tracker implements HitTracker {
     const { near } = this;
     // Buffered misses of keys whose total is known: only their values are read.
     const valuesOnly = new Map<string, Op[]>();
-    const misses = near ? this.addCached(near, batch, byKey, valuesOnly) : undefined;
-    if (!misses) for (const [key, group] of byKey) batch.add(key, group);
+    const read = near ? this.addCached(near, batch, byKey, valuesOnly) : undefined;
+    if (!near) for (const [key, group] of byKey) batch.add(key, group);
     let failed = false;
     const commands = batch.commands();
     const resends: Array<Promise<void>> = [];
@@ -312,8 +312,8 @@ class Tracker implements HitTracker {
       if (direct.length > 0) deliver(direct, directResults);
     };
     const sent =
-      near && misses && misses.length > 0
-        ? this.sendWithReads(near, batch, commands, onReplies, misses, valuesOnly, ops.length)
+      near && read
+        ? this.sendWithReads(near, batch, commands, onReplies, read, valuesOnly, ops.length)
         : sendScripted(this.executor, commands, onReplies);
     // Resends (TRYAGAIN) are all known once every reply has been handed over.
     const done = sent.then(() => Promise.all(resends)).then(() => undefined);
@@ -322,22 +322,21 @@ class Tracker implements HitTracker {
   }
 
   /**
-   * Sends a turn that misses: the read of `misses` on the tracking connection and the turn's
-   * `commands`, behind the read in the same write (one round trip, as without a cache) unless
-   * more than the client's maxPendingCommands calls' counting would then be in flight there;
-   * then they go through the client, whose limits apply. Resolves once both have answered.
+   * Sends a turn that misses: `read` on the tracking connection and the turn's `commands`, behind
+   * the read in the same write (one round trip, as without a cache) unless more than the client's
+   * maxPendingCommands calls' counting would then be in flight there; then they go through the
+   * client, whose limits apply. Resolves once both have answered.
    */
   private sendWithReads(
     { cache, link }: NearCacheParts,
     batch: TurnBatch,
     commands: readonly RedisCommand[],
     onReplies: Deliver,
-    misses: readonly string[],
+    read: CacheRead,
     valuesOnly: ReadonlyMap<string, Op[]>,
     callers: number,
   ): Promise<void> {
-    // Begun before anything is sent: an invalidation that arrives meanwhile voids the reply.
-    const read = cache.beginRead(misses);
+    const misses = read.keys;
     const along =
       this.countingAlong + callers <= this.maxPending
         ? link.readAlong?.(misses, commands, onReplies)
@@ -356,7 +355,8 @@ class Tracker implements HitTracker {
 
   /**
    * Adds each key's calls with its value from the near cache when a copy is held; returns the
-   * keys to read on the tracking connection (none while it is not connected: the batch reads
+   * read of the keys to read on the tracking connection, begun (so an invalidation from now on
+   * voids its reply), or `undefined` for none (none while it is not connected: the batch reads
    * those values, as without a cache).
    */
   private addCached(
@@ -364,9 +364,12 @@ class Tracker implements HitTracker {
     batch: TurnBatch,
     byKey: ReadonlyMap<string, Op[]>,
     valuesOnly: Map<string, Op[]>,
-  ): string[] {
+  ): CacheRead | undefined {
     const nowMs = Date.now();
     const misses: string[] = [];
+    // Per miss, the counter keys its new copy keeps: they do not change without windows.
+    const counterKeys: Array<CounterKeys | undefined> = [];
+    const keep = this.options.windows.length === 0;
     for (const [key, ops] of byKey) {
       let reads = 0;
       for (const op of ops) if (op.kind !== 'hit') reads++;
@@ -382,12 +385,17 @@ class Tracker implements HitTracker {
         } else {
           misses.push(key);
           // Its total is known: once the value is read, the calls are answered from memory.
-          if (this.memoryAnswers && this.buffer?.total(key) !== undefined) valuesOnly.set(key, ops);
-          else batch.add(key, ops, 'supplied');
+          if (this.memoryAnswers && this.buffer?.total(key) !== undefined) {
+            valuesOnly.set(key, ops);
+            counterKeys.push(undefined);
+          } else {
+            const keys = batch.add(key, ops, 'supplied');
+            counterKeys.push(keep ? keys : undefined);
+          }
         }
       }
     }
-    return misses;
+    return misses.length > 0 ? cache.beginRead(misses, counterKeys) : undefined;
   }
 
   /**
