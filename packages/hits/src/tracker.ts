@@ -67,15 +67,11 @@ function checkCluster(options: ResolvedOptions, keyPrefix: string): void {
 }
 
 /**
- * Most time answering calls at once from memory before the next call waits for a turn of the
- * event loop, ms: callers that only ever hit the cache would otherwise keep the loop in
- * microtasks, and the invalidations and the replies other callers wait for would not be read
- * until they stop. A time, not a number of calls: it bounds how late an invalidation is read
- * and a miss is sent on any machine, and leaves a fast one more calls per turn.
+ * Calls answered at once from memory before the next one waits for a turn of the event loop:
+ * callers that only ever hit the cache would otherwise keep the loop in microtasks, and the
+ * invalidations and the replies other callers wait for would not be read until they stop.
  */
-const MEMORY_ANSWERS_MS = 1;
-/** Memory answers between two readings of the clock (a power of two). */
-const CLOCK_EVERY = 64;
+const MEMORY_ANSWERS_PER_TURN = 512;
 
 const isTryAgain = ([error]: Reply) => error !== null && redirectOf(error.message) === 'TRYAGAIN';
 
@@ -127,12 +123,8 @@ class Tracker implements HitTracker {
    * this turn is not answered ahead of them.
    */
   private readonly queuedKeys: Set<string> | undefined;
-  /** Calls answered from memory since the last turn (see {@link MEMORY_ANSWERS_MS}). */
+  /** Calls answered from memory since the last turn (see {@link MEMORY_ANSWERS_PER_TURN}). */
   private answeredThisTurn = 0;
-  /** When this turn's time for memory answers ends (`performance.now()`), ms. */
-  private answersUntil = 0;
-  /** False once this turn's time for memory answers is used up. */
-  private answering = true;
   private scheduled = false;
   private readonly settler = new Settler(() => this.schedule());
   private readonly inFlight = new Set<Promise<void>>();
@@ -223,11 +215,14 @@ class Tracker implements HitTracker {
     visitor: string | undefined,
   ): Promise<T> {
     this.calls++;
-    if (this.answering && this.queuedKeys !== undefined && !this.queuedKeys.has(key)) {
+    if (
+      this.queuedKeys !== undefined &&
+      !this.queuedKeys.has(key) &&
+      this.answeredThisTurn < MEMORY_ANSWERS_PER_TURN
+    ) {
       const answer = this.answerNow(kind, key, visitor);
       if (answer !== undefined) {
-        if ((++this.answeredThisTurn & (CLOCK_EVERY - 1)) === 0)
-          this.answering = performance.now() < this.answersUntil;
+        this.answeredThisTurn++;
         return Promise.resolve(answer as T);
       }
     }
@@ -256,8 +251,6 @@ class Tracker implements HitTracker {
   private turn(): void {
     this.scheduled = false;
     this.answeredThisTurn = 0;
-    this.answering = true;
-    this.answersUntil = performance.now() + MEMORY_ANSWERS_MS;
     if (this.queue.length > 0) this.run();
     this.settler.turn();
   }
