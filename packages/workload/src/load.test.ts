@@ -86,7 +86,7 @@ it('runLoad stops at the signal and shows every settled call to onCall with its 
   expect(result.errors.get('1:refused')).toBe(seen.length - result.calls);
 });
 
-it('interleave runs every contender once per round, round-robin, and sums server figures', async () => {
+it('interleave runs every contender once per round, each round starting one later, and sums server figures', async () => {
   const order: string[] = [];
   let executed = 0;
   const snapshot = async (): Promise<ServerSnapshot> => ({
@@ -103,16 +103,16 @@ it('interleave runs every contender once per round, round-robin, and sums server
       order.push(name);
     },
   });
-  const results = await interleave([contender('a'), contender('b')], {
-    rounds: 3,
+  const results = await interleave([contender('a'), contender('b'), contender('c')], {
+    rounds: 4,
     roundMs: 5,
     warmupMs: 0,
     callers: 2,
     snapshot,
   });
-  expect(order).toEqual(['a', 'b', 'a', 'b', 'a', 'b']);
+  expect(order).toEqual(['a', 'b', 'c', 'b', 'c', 'a', 'c', 'a', 'b', 'a', 'b', 'c']);
   for (const result of results) {
-    expect(result.rounds).toHaveLength(3);
+    expect(result.rounds).toHaveLength(4);
     expect(result.rounds).toContain(result.median);
     expect(result.minCallsPerSecond).toBeLessThanOrEqual(result.median.callsPerSecond);
     expect(result.maxCallsPerSecond).toBeGreaterThanOrEqual(result.median.callsPerSecond);
@@ -121,5 +121,5 @@ it('interleave runs every contender once per round, round-robin, and sums server
     expect(result.server?.byCommand).toEqual({ get: 2 });
     expect(result.server?.cpuMsPer1000Calls).toBeCloseTo(1, 6);
   }
-  expect(results.map((r) => r.name)).toEqual(['a', 'b']);
+  expect(results.map((r) => r.name)).toEqual(['a', 'b', 'c']);
 });
