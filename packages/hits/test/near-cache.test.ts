@@ -91,7 +91,8 @@ describe('near cache', () => {
     ]);
     const calls = await commandCalls();
     // The missing value was read once (on the tracking connection); the held ones only counted.
-    expect(calls.get('get') ?? 0).toBe(1);
+    expect(calls.get('mget') ?? 0).toBe(1);
+    expect(calls.get('get') ?? 0).toBe(0);
     expect(calls.get('incrby')).toBe(3);
     expect(cacheOf(hits)).toEqual(expect.objectContaining({ size: 3, hits: 2, misses: 3 }));
     await hits.close();
@@ -255,6 +256,34 @@ describe('near cache', () => {
     await hits.close();
   });
 
+  it('reads more than a thousand misses in one turn, the missing and the wrong-typed beyond the first thousand included', async () => {
+    const p = randomPrefix('many');
+    const keys = Array.from({ length: 1_200 }, (_, i) => `${p}k${i}`);
+    // k1100 is missing, k1150 a hash: both are in the read's second MGET.
+    await admin.mset(...keys.flatMap((key, i) => (i === 1_100 ? [] : [key, `v${i}`])));
+    await admin.del(keys[1_150] as string);
+    await admin.hset(keys[1_150] as string, 'field', 'value');
+    const hits = await cachedTracker();
+    await admin.config('RESETSTAT');
+    const settled = await Promise.allSettled(keys.map((key) => hits.get(key)));
+    const values = settled.map((outcome) =>
+      outcome.status === 'fulfilled' ? outcome.value.value : String(outcome.reason),
+    );
+    expect(values[0]).toBe('v0');
+    expect(values[1_099]).toBe('v1099');
+    expect(values[1_100]).toBeNull();
+    expect(values[1_150]).toMatch(/WRONGTYPE/);
+    expect(values[1_199]).toBe('v1199');
+    expect(values.filter((value, i) => value === (i === 1_100 ? null : `v${i}`))).toHaveLength(
+      1_199,
+    );
+    // Two MGETs; a GET only for the two keys the second one answered nil.
+    const calls = await commandCalls();
+    expect([calls.get('mget'), calls.get('get')]).toEqual([2, 2]);
+    expect(cacheOf(hits).size).toBe(1_199);
+    await hits.close();
+  });
+
   it('after FLUSHALL serves nothing it held', async () => {
     const p = randomPrefix('flush');
     await admin.set(`${p}k`, 'v');
@@ -414,7 +443,7 @@ describe('near cache', () => {
       'client|caching': 1,
       'config|resetstat': 1,
       eval: 1,
-      get: 1,
+      mget: 1,
     });
     await hits.close();
     expect(await admin.get(defaultHitKey(key))).toBe('2');
