@@ -270,8 +270,9 @@ class Tracker implements HitTracker {
       this.settler.settle(finish),
     );
     const { near } = this;
-    // Buffered misses of keys whose total is known: only their values are read.
-    const valuesOnly = new Map<string, Op[]>();
+    // Per key the read misses, its calls when the total is known (buffered): only the value is
+    // read, and they are answered from memory.
+    const valuesOnly: Array<Op[] | undefined> = [];
     const read = near ? this.addCached(near, batch, byKey, valuesOnly) : undefined;
     if (!near) for (const [key, group] of byKey) batch.add(key, group);
     let failed = false;
@@ -326,7 +327,7 @@ class Tracker implements HitTracker {
     commands: readonly RedisCommand[],
     onReplies: Deliver,
     read: CacheRead,
-    valuesOnly: ReadonlyMap<string, Op[]>,
+    valuesOnly: ReadonlyArray<Op[] | undefined>,
     callers: number,
   ): Promise<void> {
     const misses = read.keys;
@@ -356,7 +357,7 @@ class Tracker implements HitTracker {
     { cache, link }: NearCacheParts,
     batch: TurnBatch,
     byKey: ReadonlyMap<string, Op[]>,
-    valuesOnly: Map<string, Op[]>,
+    valuesOnly: Array<Op[] | undefined>,
   ): CacheRead | undefined {
     const nowMs = Date.now();
     const misses: string[] = [];
@@ -379,9 +380,10 @@ class Tracker implements HitTracker {
           misses.push(key);
           // Its total is known: once the value is read, the calls are answered from memory.
           if (this.memoryAnswers && this.buffer?.total(key) !== undefined) {
-            valuesOnly.set(key, ops);
+            valuesOnly.push(ops);
             counterKeys.push(undefined);
           } else {
+            valuesOnly.push(undefined);
             const keys = batch.add(key, ops, 'supplied');
             counterKeys.push(keep ? keys : undefined);
           }
@@ -455,7 +457,7 @@ class Tracker implements HitTracker {
   private async readMisses(
     cache: NearCache,
     batch: TurnBatch,
-    valuesOnly: ReadonlyMap<string, Op[]>,
+    valuesOnly: ReadonlyArray<Op[] | undefined>,
     read: CacheRead,
     reading: Promise<Array<string | null | Error | undefined>>,
   ): Promise<void> {
@@ -489,7 +491,7 @@ class Tracker implements HitTracker {
     }
     keys.forEach((key, i) => {
       const value = values[i] ?? null;
-      const ops = valuesOnly.get(key);
+      const ops = valuesOnly[i];
       if (ops) this.answerWithValue(key, ops, value);
       else batch.supply(key, value instanceof Error ? { error: value } : { value });
     });
