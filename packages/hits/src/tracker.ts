@@ -67,10 +67,9 @@ function checkCluster(options: ResolvedOptions, keyPrefix: string): void {
 }
 
 /**
- * Calls settled at once from memory per turn of the event loop; later ones are answered when
- * made but settled in the next turn. Callers that only ever hit the cache would otherwise keep
- * the loop in microtasks, and the invalidations and the replies other callers wait for would not
- * be read until they stop.
+ * Calls answered at once from memory before the next one waits for a turn of the event loop:
+ * callers that only ever hit the cache would otherwise keep the loop in microtasks, and the
+ * invalidations and the replies other callers wait for would not be read until they stop.
  */
 const MEMORY_ANSWERS_PER_TURN = 512;
 
