@@ -125,11 +125,6 @@ class Tracker implements HitTracker {
   private readonly queuedKeys: Set<string> | undefined;
   /** Calls answered from memory since the last turn (see {@link MEMORY_ANSWERS_PER_TURN}). */
   private answeredThisTurn = 0;
-  /**
-   * Calls answered from memory beyond {@link MEMORY_ANSWERS_PER_TURN} in this turn, settled in
-   * the next: pairs of the caller's `resolve` and its answer.
-   */
-  private deferred: unknown[] = [];
   private scheduled = false;
   private readonly settler = new Settler(() => this.schedule());
   private readonly inFlight = new Set<Promise<void>>();
@@ -220,15 +215,15 @@ class Tracker implements HitTracker {
     visitor: string | undefined,
   ): Promise<T> {
     this.calls++;
-    if (this.queuedKeys !== undefined && !this.queuedKeys.has(key)) {
+    if (
+      this.queuedKeys !== undefined &&
+      !this.queuedKeys.has(key) &&
+      this.answeredThisTurn < MEMORY_ANSWERS_PER_TURN
+    ) {
       const answer = this.answerNow(kind, key, visitor);
       if (answer !== undefined) {
-        if (this.answeredThisTurn++ < MEMORY_ANSWERS_PER_TURN) return Promise.resolve(answer as T);
-        // Answered (and counted) now, in call order; handed over in the next turn.
-        return new Promise<T>((resolve) => {
-          this.deferred.push(resolve as (value: unknown) => void, answer);
-          this.schedule();
-        });
+        this.answeredThisTurn++;
+        return Promise.resolve(answer as T);
       }
     }
     // Bounded like the client it sends through: the calls of this turn not sent yet.
@@ -256,12 +251,6 @@ class Tracker implements HitTracker {
   private turn(): void {
     this.scheduled = false;
     this.answeredThisTurn = 0;
-    const deferred = this.deferred;
-    if (deferred.length > 0) {
-      this.deferred = [];
-      for (let i = 0; i < deferred.length; i += 2)
-        (deferred[i] as (value: unknown) => void)(deferred[i + 1]);
-    }
     if (this.queue.length > 0) this.run();
     this.settler.turn();
   }
