@@ -217,8 +217,8 @@ class Tracker implements HitTracker {
     this.calls++;
     if (
       this.queuedKeys !== undefined &&
-      !this.queuedKeys.has(key) &&
-      this.answeredThisTurn < MEMORY_ANSWERS_PER_TURN
+      this.answeredThisTurn < MEMORY_ANSWERS_PER_TURN &&
+      !this.queuedKeys.has(key)
     ) {
       const answer = this.answerNow(kind, key, visitor);
       if (answer !== undefined) {
