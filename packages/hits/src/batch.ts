@@ -189,11 +189,13 @@ export class TurnBatch {
 
   /**
    * Plan `ops`, every call of this turn for `key` (whose value comes from `source`); rejects them
-   * at once if that cannot be done. Returns the counter keys it planned with (`undefined` when it
-   * rejected the calls).
+   * at once if that cannot be done. Returns the counter keys it planned with when a copy of the
+   * key may keep them for its next calls (they never change without windows), else `undefined`
+   * (windows, or the calls were rejected).
    */
   add(key: string, ops: readonly Op[], source: ValueSource = 'read'): CounterKeys | undefined {
     const { options, isCluster, nowMs, local } = this.#ctx;
+    const lasting = options.windows.length === 0;
     let keys: CounterKeys;
     if (typeof source === 'object' && source.keys !== undefined) keys = source.keys;
     else {
@@ -203,8 +205,7 @@ export class TurnBatch {
         rejectAll(ops, error);
         return undefined;
       }
-      // Without windows they never change: kept with the copy for its next calls.
-      if (typeof source === 'object' && options.windows.length === 0) source.keys = keys;
+      if (typeof source === 'object' && lasting) source.keys = keys;
     }
     if (options.mode === 'atomic' && isCluster && keys.counterSlot !== keys.keySlot) {
       rejectAll(
@@ -257,7 +258,7 @@ export class TurnBatch {
       // alone that read is wasted but costs less than a second kind of call.
       if (this.#plain) {
         this.#addPart(keys.keySlot, { group, flags: VALUE | COUNTER });
-        return keys;
+        return lasting ? keys : undefined;
       }
       const { leaderboardKey } = options;
       if (
@@ -266,7 +267,7 @@ export class TurnBatch {
         (leaderboardKey === undefined || this.#ctx.leaderboardSlot === keys.keySlot)
       ) {
         this.#addPart(keys.keySlot, { group, flags: this.#countFlags });
-        return keys;
+        return lasting ? keys : undefined;
       }
     }
     const sections = new Map<number, number>();
@@ -281,7 +282,7 @@ export class TurnBatch {
     if (counting > 0 && options.leaderboardKey !== undefined)
       section(this.#ctx.leaderboardSlot, BOARD);
     for (const [slot, flags] of sections) this.#addPart(slot, { group, flags });
-    return keys;
+    return lasting ? keys : undefined;
   }
 
   /** The value of a key added with source `'supplied'`, or why it could not be read. */

@@ -361,9 +361,8 @@ class Tracker implements HitTracker {
   ): CacheRead | undefined {
     const nowMs = Date.now();
     const misses: string[] = [];
-    // Per miss, the counter keys its new copy keeps: they do not change without windows.
+    // Per miss, the counter keys its new copy keeps (see TurnBatch.add).
     const counterKeys: Array<CounterKeys | undefined> = [];
-    const keep = this.options.windows.length === 0;
     for (const [key, ops] of byKey) {
       let reads = 0;
       for (const op of ops) if (op.kind !== 'hit') reads++;
@@ -384,8 +383,7 @@ class Tracker implements HitTracker {
             counterKeys.push(undefined);
           } else {
             valuesOnly.push(undefined);
-            const keys = batch.add(key, ops, 'supplied');
-            counterKeys.push(keep ? keys : undefined);
+            counterKeys.push(batch.add(key, ops, 'supplied'));
           }
         }
       }
