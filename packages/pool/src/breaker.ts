@@ -8,7 +8,8 @@
  *   client that timed out, or, after a first failure, a connection attempt still unanswered
  *   {@link STALL_MS} later (a server that accepts TCP but answers nothing: stopped, hung). One
  *   slow command is one failure: the breaker opens only if Redis then also leaves a fresh
- *   connection unanswered. `max number of clients reached`, wrong credentials and bad
+ *   connection unanswered. An attempt that began before the last success does not count, and
+ *   a connection waiting for ioredis's next retry has no attempt under way. `max number of clients reached`, wrong credentials and bad
  *   certificates are not failures here (the server is reachable).
  * - **While open** (`down`), every call is refused with `PoolUnavailableError`; one probe at a
  *   time (`probing`) tries to reach Redis, the first after 50 ms, then backing off to
@@ -72,6 +73,8 @@ export class Breaker {
   refused = 0;
   #health: PoolHealth = 'up';
   #failures = 0;
+  /** `Date.now()` of the last success. */
+  #succeededAt = 0;
   #lastError: Error | undefined;
   #downSince = 0;
   #probes = 0;
@@ -106,9 +109,14 @@ export class Breaker {
     return this.#lastError;
   }
 
-  /** Redis could not be reached: count it, and open on the {@link FAILURES_TO_OPEN}th in a row. */
-  failure(error: Error): void {
-    if (this.#closed) return;
+  /**
+   * Redis could not be reached: count it, and open on the {@link FAILURES_TO_OPEN}th in a row.
+   * `startedAt` (`Date.now()`) is when the failed attempt began: one that began before the last
+   * success is ignored, since Redis has answered since (after a failover, a reconnect still
+   * aimed at the old master must not reopen the breaker the new master closed).
+   */
+  failure(error: Error, startedAt: number = Date.now()): void {
+    if (this.#closed || startedAt < this.#succeededAt) return;
     this.#lastError = error;
     // Already open: only a probe (or another success) changes that.
     if (this.#health !== 'up') return;
@@ -122,6 +130,7 @@ export class Breaker {
 
   /** Redis answered (a connection became ready, a probe succeeded): close. */
   success(): void {
+    this.#succeededAt = Date.now();
     this.#failures = 0;
     this.#clearStallCheck();
     if (this.#health === 'up') return;

@@ -76,11 +76,16 @@ function watchAttempts(redis: Redis, breaker: () => Breaker): () => number {
   });
   redis.on('error', (error: Error) => {
     // Errors of a live connection (a reset) are followed by a reconnect, which decides.
-    if (redis.status !== 'ready' && isUnreachable(error)) breaker().failure(error);
+    if (redis.status !== 'ready' && isUnreachable(error)) {
+      breaker().failure(error, startedAt < 0 ? undefined : startedAt);
+    }
   });
-  redis.on('end', () => {
+  // Waiting for ioredis's next retry is not an attempt under way: it must not look stalled.
+  const ended = () => {
     startedAt = -1;
-  });
+  };
+  redis.on('close', ended);
+  redis.on('end', ended);
   return () => (startedAt < 0 || redis.status === 'ready' ? -1 : Date.now() - startedAt);
 }
 

@@ -479,6 +479,7 @@ export class Pool implements RedisPool {
     lane.bag.reserve();
     const id = this.#nextId++;
     const started = performance.now();
+    const startedAt = Date.now();
     if (this.#options.redis.sentinels && this.#stopWatching === undefined) {
       this.#stopWatching = watchSentinels(this.#options.redis, () => this.#onFailover());
     }
@@ -511,7 +512,7 @@ export class Pool implements RedisPool {
         this.#lastError = error;
         this.#events.error(error);
         if (this.#closed) return this.#resolveDrain();
-        if (isUnreachable(error)) this.#health.breaker?.failure(error);
+        if (isUnreachable(error)) this.#health.breaker?.failure(error, startedAt);
         const fatal = this.#fatal(error);
         if (fatal !== undefined) {
           // Retrying wrong credentials or a bad certificate only hammers the server: fail
