@@ -15,6 +15,7 @@ const reportOf = (workspace) => join(workspace, 'test-results', 'vitest.json');
 const firstLines = (text) =>
   text
     .split('\n')
+    .filter((line) => !line.includes('node_modules'))
     .slice(0, 6)
     .map((line) => `    ${line}`)
     .join('\n');
