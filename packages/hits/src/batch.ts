@@ -233,7 +233,8 @@ export class TurnBatch {
       visitors,
       // Buffered hits are counted where the read is sent: after this, they may be flushed.
       localHits: local ? local.hits(key) : 0,
-      localWindows: local ? keys.windows.map((w) => local.window(key, w.key)) : NONE,
+      localWindows:
+        local && keys.windows.length > 0 ? keys.windows.map((w) => local.window(key, w.key)) : NONE,
       pending: 0,
       value: null,
       valueKnown: false,

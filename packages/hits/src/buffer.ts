@@ -54,13 +54,20 @@ interface PendingWindow {
   count: number;
 }
 
-/** Hits of one key not yet sealed into a batch. */
+/**
+ * Hits of one key not yet sealed into a batch. `windows` and `visitors` exist only once a hit
+ * needs them: an entry lives until the next flush, long enough to reach V8's old generation,
+ * and an empty Map and Set for every key of a busy tracker made most of its garbage collection.
+ */
 interface Pending {
   readonly keys: CounterKeys;
   hits: number;
-  readonly windows: Map<string, PendingWindow>;
-  readonly visitors: Set<string>;
+  windows: Map<string, PendingWindow> | undefined;
+  visitors: Set<string> | undefined;
 }
+
+/** The windows of a part that has none. */
+const NO_WINDOWS: ReadonlyMap<string, PendingWindow> = new Map();
 
 /** Counts of sealed batches that failed and wait for a retry, per key (for reads). */
 interface Held {
@@ -168,7 +175,7 @@ export class HitBuffer implements LocalCounts {
 
   window(key: string, windowKey: string): number {
     return (
-      (this.pending.get(key)?.windows.get(windowKey)?.count ?? 0) +
+      (this.pending.get(key)?.windows?.get(windowKey)?.count ?? 0) +
       (this.heldCounts.get(key)?.windows.get(windowKey) ?? 0)
     );
   }
@@ -244,16 +251,19 @@ export class HitBuffer implements LocalCounts {
           return false;
         }
       }
-      entry = { keys, hits: 0, windows: new Map(), visitors: new Set() };
+      entry = { keys, hits: 0, windows: undefined, visitors: undefined };
       this.pending.set(key, entry);
     }
     entry.hits++;
-    for (const window of keys.windows) {
-      const current = entry.windows.get(window.key);
-      if (current) current.count++;
-      else entry.windows.set(window.key, { name: window.name, index: window.index, count: 1 });
+    if (keys.windows.length > 0) {
+      entry.windows ??= new Map();
+      for (const window of keys.windows) {
+        const current = entry.windows.get(window.key);
+        if (current) current.count++;
+        else entry.windows.set(window.key, { name: window.name, index: window.index, count: 1 });
+      }
     }
-    if (visitor !== undefined) entry.visitors.add(visitor);
+    if (visitor !== undefined) (entry.visitors ??= new Set()).add(visitor);
     return true;
   }
 
@@ -342,12 +352,12 @@ export class HitBuffer implements LocalCounts {
     for (const [key, entry] of this.pending) {
       const { keys } = entry;
       const shared = board !== undefined && this.host.leaderboardSlot === keys.counterSlot;
-      const visitors = keys.companions ? [...entry.visitors] : [];
+      const visitors = keys.companions && entry.visitors ? [...entry.visitors] : [];
       push(keys.counterSlot, {
         key,
         keys,
         hits: entry.hits,
-        windows: entry.windows,
+        windows: entry.windows ?? NO_WINDOWS,
         visitors,
         counter: true,
         board: shared,
@@ -357,7 +367,7 @@ export class HitBuffer implements LocalCounts {
           key,
           keys,
           hits: entry.hits,
-          windows: new Map(),
+          windows: NO_WINDOWS,
           visitors: [],
           counter: false,
           board: true,
