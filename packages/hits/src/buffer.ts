@@ -263,7 +263,10 @@ export class HitBuffer implements LocalCounts {
         else entry.windows.set(window.key, { name: window.name, index: window.index, count: 1 });
       }
     }
-    if (visitor !== undefined) (entry.visitors ??= new Set()).add(visitor);
+    if (visitor !== undefined) {
+      entry.visitors ??= new Set();
+      entry.visitors.add(visitor);
+    }
     return true;
   }
 
