@@ -57,8 +57,16 @@ export interface BreakerHost {
   readonly failFast: boolean;
   /** Age (ms) of the oldest connection attempt to this endpoint still under way, or -1. */
   attemptAge(): number;
-  /** Try once to reach the endpoint (probe number `attempt`, 1-based); resolves on success. */
-  probe(attempt: number): Promise<void>;
+  /**
+   * Try once to reach the endpoint (probe number `attempt`, 1-based); resolves on success, with
+   * the `host:port` it reached when known.
+   */
+  probe(attempt: number): Promise<string | undefined>;
+  /**
+   * The endpoint can move (a Sentinel master): a failure to reach another address than the one
+   * that last answered is about a server that is no longer it, and does not count.
+   */
+  readonly movable: boolean;
   /** The breaker opened (`down`) or closed (`up`). */
   changed(breaker: Breaker, health: 'up' | 'down'): void;
   /** `error` without secrets in its message. */
@@ -75,6 +83,8 @@ export class Breaker {
   #failures = 0;
   /** `Date.now()` of the last success. */
   #succeededAt = 0;
+  /** `host:port` that last answered, when the endpoint is {@link BreakerHost.movable}. */
+  #answeredBy: string | undefined;
   #lastError: Error | undefined;
   #downSince = 0;
   #probes = 0;
@@ -113,10 +123,17 @@ export class Breaker {
    * Redis could not be reached: count it, and open on the {@link FAILURES_TO_OPEN}th in a row.
    * `startedAt` (`Date.now()`) is when the failed attempt began: one that began before the last
    * success is ignored, since Redis has answered since (after a failover, a reconnect still
-   * aimed at the old master must not reopen the breaker the new master closed).
+   * aimed at the old master must not reopen the breaker the new master closed). For a
+   * {@link BreakerHost.movable} endpoint, a failure to reach another address than the one that
+   * last answered is ignored too: during a Sentinel failover a sentinel that has not caught up
+   * still names the old master after another has named the new one.
    */
   failure(error: Error, startedAt: number = Date.now()): void {
     if (this.#closed || startedAt < this.#succeededAt) return;
+    if (this.#answeredBy !== undefined) {
+      const failedAt = addressOf(error);
+      if (failedAt !== undefined && failedAt !== this.#answeredBy) return;
+    }
     this.#lastError = error;
     // Already open: only a probe (or another success) changes that.
     if (this.#health !== 'up') return;
@@ -128,9 +145,10 @@ export class Breaker {
     this.#armStallCheck(STALL_MS, 1);
   }
 
-  /** Redis answered (a connection became ready, a probe succeeded): close. */
-  success(): void {
+  /** Redis answered (a connection became ready, a probe succeeded), at `address` if known: close. */
+  success(address?: string): void {
     this.#succeededAt = Date.now();
+    if (this.host.movable && address !== undefined) this.#answeredBy = address;
     this.#failures = 0;
     this.#clearStallCheck();
     if (this.#health === 'up') return;
@@ -219,8 +237,8 @@ export class Breaker {
     const token = ++this.#probeToken;
     this.#health = 'probing';
     this.host.probe(this.#probes).then(
-      () => {
-        if (token === this.#probeToken) this.success();
+      (address) => {
+        if (token === this.#probeToken) this.success(address);
       },
       (error: unknown) => {
         if (token !== this.#probeToken || this.#closed) return;
@@ -230,4 +248,14 @@ export class Breaker {
       },
     );
   }
+}
+
+/** `host:port` a failed connect was aimed at (a socket error's `address` and `port`), if any. */
+export function addressOf(error: Error): string | undefined {
+  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 5; depth++) {
+    const { address, port } = e as { address?: unknown; port?: unknown };
+    if (typeof address === 'string' && typeof port === 'number') return `${address}:${port}`;
+    e = e.cause;
+  }
+  return undefined;
 }

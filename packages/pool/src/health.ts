@@ -19,8 +19,13 @@ export interface HealthHost {
   redact(error: Error): Error;
   /** A breaker opened or closed: emit `down` / `up`. */
   changed(breaker: Breaker, health: 'up' | 'down'): void;
-  /** Standalone: reach the target once within `timeoutMs` (resolves on success). */
-  probe(timeoutMs: number): Promise<void>;
+  /**
+   * Standalone: reach the target once within `timeoutMs` (resolves on success, with the
+   * `host:port` reached when known).
+   */
+  probe(timeoutMs: number): Promise<string | undefined>;
+  /** Sentinel: the target is whichever server the sentinels name master (see `BreakerHost.movable`). */
+  readonly sentinel: boolean;
   /** Standalone: age (ms) of the oldest connection attempt of the pool's lanes under way, or -1. */
   laneAttemptAge(): number;
   /** Cluster: reach node `address` once within `timeoutMs` (resolves on success, also when it left). */
@@ -64,6 +69,14 @@ export function isUnreachable(error: Error): boolean {
   return false;
 }
 
+/** `host:port` at the other end of `redis`'s socket, while it has one. */
+export function remoteOf(redis: Redis): string | undefined {
+  const { remoteAddress, remotePort } = redis.stream ?? {};
+  return remoteAddress === undefined || remotePort === undefined
+    ? undefined
+    : `${remoteAddress}:${remotePort}`;
+}
+
 /** Follows one ioredis connection's attempts: feeds `breaker`, and reports the attempt's age. */
 function watchAttempts(redis: Redis, breaker: () => Breaker): () => number {
   let startedAt = -1;
@@ -72,7 +85,7 @@ function watchAttempts(redis: Redis, breaker: () => Breaker): () => number {
   });
   redis.on('ready', () => {
     startedAt = -1;
-    breaker().success();
+    breaker().success(remoteOf(redis));
   });
   redis.on('error', (error: Error) => {
     // Errors of a live connection (a reset) are followed by a reconnect, which decides.
@@ -105,8 +118,10 @@ export class Health {
   ) {
     this.breaker = cluster
       ? undefined
-      : this.#create(host.target, (attempt) =>
-          host.probe(probeTimeout(attempt, host.connectTimeoutMs)),
+      : this.#create(
+          host.target,
+          (attempt) => host.probe(probeTimeout(attempt, host.connectTimeoutMs)),
+          host.sentinel,
         );
   }
 
@@ -172,18 +187,28 @@ export class Health {
   #node(address: string): Breaker {
     let node = this.#nodes.get(address);
     if (node === undefined) {
-      node = this.#create(address, (attempt) =>
-        this.host.probeNode(address, probeTimeout(attempt, this.host.connectTimeoutMs)),
+      node = this.#create(
+        address,
+        (attempt) =>
+          this.host
+            .probeNode(address, probeTimeout(attempt, this.host.connectTimeoutMs))
+            .then(() => undefined),
+        false,
       );
       this.#nodes.set(address, node);
     }
     return node;
   }
 
-  #create(node: string, probe: (attempt: number) => Promise<void>): Breaker {
+  #create(
+    node: string,
+    probe: (attempt: number) => Promise<string | undefined>,
+    movable: boolean,
+  ): Breaker {
     const host = this.host;
     const breaker: Breaker = new Breaker(node, {
       failFast: host.failFast,
+      movable,
       attemptAge: () => {
         const shared = this.#connections.get(breaker)?.age() ?? -1;
         return this.breaker === breaker ? Math.max(shared, host.laneAttemptAge()) : shared;

@@ -21,7 +21,7 @@ import {
   tlsFailureReason,
 } from './errors.js';
 import { PoolEvents } from './events.js';
-import { Health, isUnreachable } from './health.js';
+import { Health, isUnreachable, remoteOf } from './health.js';
 import { Lane } from './lane.js';
 import { Lease } from './lease.js';
 import { type ResolvedPoolOptions, resolveOptions } from './options.js';
@@ -494,7 +494,7 @@ export class Pool implements RedisPool {
         this.#opening.delete(opening);
         this.#failures = 0;
         this.#lastError = undefined;
-        this.#health.breaker?.success();
+        this.#health.breaker?.success(remoteOfConnection(connection));
         lane.bag.add(connection);
         this.#created++;
         const durationMs = performance.now() - started;
@@ -648,6 +648,7 @@ export class Pool implements RedisPool {
         changed: (breaker, health) => this.#healthChanged(breaker, health),
         connectTimeoutMs: options.connectTimeoutMs,
         probe: (timeoutMs) => this.#probe(timeoutMs),
+        sentinel: options.redis.sentinels !== undefined,
         laneAttemptAge: () => {
           let oldest = -1;
           const now = Date.now();
@@ -687,7 +688,7 @@ export class Pool implements RedisPool {
   }
 
   /** One attempt to reach the target while it is down: a connection of its own, then closed. */
-  async #probe(timeoutMs: number): Promise<void> {
+  async #probe(timeoutMs: number): Promise<string | undefined> {
     if (this.#closed) throw new PoolClosedError(this.#closedMessage());
     const options = this.#options;
     const connection = await openConnection(
@@ -705,7 +706,9 @@ export class Pool implements RedisPool {
       this.#events.error(error);
       throw error;
     });
+    const reached = remoteOfConnection(connection);
     await closeConnection(connection);
+    return reached;
   }
 
   async #probeNode(address: string, timeoutMs: number): Promise<void> {
@@ -815,4 +818,9 @@ function captureStack(): string {
  */
 export function createPool(options?: PoolOptions): RedisPool {
   return new Pool(options);
+}
+
+/** `host:port` a standalone or Sentinel connection reached (a Cluster has no one address). */
+function remoteOfConnection(connection: PoolConnection): string | undefined {
+  return connection.redis instanceof Cluster ? undefined : remoteOf(connection.redis);
 }
