@@ -501,9 +501,6 @@ export class TurnBatch {
       if (group.uniques !== undefined) result.uniques = group.uniques;
       op.resolve(result);
     }
-    if (local) {
-      for (const op of gets) local.add(key, group.keys, op.visitor);
-      local.remember(key, total);
-    }
+    local?.countReads(key, group.keys, gets, total);
   }
 }

@@ -33,6 +33,16 @@ export interface LocalCounts {
   /** The total a read just returned for `key`. */
   remember(key: string, total: number): void;
   /**
+   * A read of `key` answered `gets` (each counts one hit, with its visitor) and `total`, those
+   * gets included: count them and {@link remember} the total.
+   */
+  countReads(
+    key: string,
+    keys: CounterKeys,
+    gets: ReadonlyArray<{ readonly visitor: string | undefined }>,
+    total: number,
+  ): void;
+  /**
    * The server's total of `key` as last read or written by this tracker, plus the hits counted
    * here since; `undefined` while unknown.
    */
@@ -169,15 +179,18 @@ export class HitBuffer implements LocalCounts {
     return this.pending.size + this.heldCounts.size;
   }
 
+  // Read for every key of every turn: the held counts (failed flushes) are nearly always empty,
+  // and a lookup in a Map of thousands of keys costs cache misses.
   hits(key: string): number {
-    return (this.pending.get(key)?.hits ?? 0) + (this.heldCounts.get(key)?.hits ?? 0);
+    const pending = this.pending.get(key)?.hits ?? 0;
+    return this.heldCounts.size === 0 ? pending : pending + (this.heldCounts.get(key)?.hits ?? 0);
   }
 
   window(key: string, windowKey: string): number {
-    return (
-      (this.pending.get(key)?.windows?.get(windowKey)?.count ?? 0) +
-      (this.heldCounts.get(key)?.windows.get(windowKey) ?? 0)
-    );
+    const pending = this.pending.get(key)?.windows?.get(windowKey)?.count ?? 0;
+    return this.heldCounts.size === 0
+      ? pending
+      : pending + (this.heldCounts.get(key)?.windows.get(windowKey) ?? 0);
   }
 
   estimate(key: string): number {
@@ -186,6 +199,16 @@ export class HitBuffer implements LocalCounts {
 
   total(key: string): number | undefined {
     return this.known.get(key)?.total;
+  }
+
+  countReads(
+    key: string,
+    keys: CounterKeys,
+    gets: ReadonlyArray<{ readonly visitor: string | undefined }>,
+    total: number,
+  ): void {
+    for (const get of gets) this.count(key, keys, get.visitor);
+    this.remember(key, total);
   }
 
   remember(key: string, total: number): void {
