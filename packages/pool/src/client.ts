@@ -95,9 +95,12 @@ export function createSharedClient(
       },
     });
     guardSharedCluster(client, options.commandTimeoutMs, restart, {
-      admission: new Admission(undefined, options.maxPendingCommands),
+      // Commands wait in the Cluster's own queue when it has no node connection at all: they
+      // are refused there only while every node is down.
+      admission: new Admission(health.everyNodeGate(), options.maxPendingCommands),
       node: (node) => health.clusterNode(node),
     });
+    health.watchCluster(client);
   } else {
     client = new Redis({
       retryStrategy,

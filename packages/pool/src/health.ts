@@ -3,10 +3,10 @@
  * node that is down refuses only the calls for its slots). Feeds them what the shared client's
  * connections show, and sums them up for `stats()`.
  */
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import { Breaker, probeTimeout } from './breaker.js';
 import { isAuthFailure, isMaxClients, tlsFailureReason } from './errors.js';
-import { Admission, type ConnectionHealth } from './transport/admission.js';
+import { Admission, type ConnectionHealth, type Gate } from './transport/admission.js';
 import { refuseWaiting } from './transport/queues.js';
 import type { PoolHealth } from './types.js';
 
@@ -33,6 +33,9 @@ export interface HealthHost {
   /** `connectTimeoutMs`: the longest a probe gets. */
   readonly connectTimeoutMs: number;
 }
+
+/** What ioredis rejects with when a connection closed before the reply. */
+const CONNECTION_CLOSED = 'Connection is closed.';
 
 /** Socket errors of a connect that never reached a server. */
 const UNREACHABLE_CODES = new Set([
@@ -132,6 +135,40 @@ export class Health {
     return this.#connectionHealth(breaker);
   }
 
+  /**
+   * Cluster: count the failures ioredis reports for nodes it could not reach while it refreshed
+   * its slot table (`node error`): with every node down it has no node connection left to fail,
+   * only those refreshes, on connections of their own.
+   */
+  watchCluster(cluster: Cluster): void {
+    cluster.on('node error', (error: unknown, address: unknown) => {
+      if (!(error instanceof Error) || typeof address !== 'string') return;
+      // ioredis reports a refused or reset refresh connection as "Connection is closed."; a
+      // server that answered (wrong password, too many clients) gives its own reply instead.
+      if (error.message === CONNECTION_CLOSED)
+        this.#node(address).failure(
+          new Error(`${address} closed the connection before answering CLUSTER SLOTS`, {
+            cause: error,
+          }),
+        );
+      else if (isUnreachable(error)) this.#node(address).failure(error);
+    });
+  }
+
+  /** Cluster: the gate of the Cluster's own queue, open while {@link refusingLeases} is. */
+  everyNodeGate(): Gate {
+    const health = this;
+    // `open` is read right before `unavailable()` (see Admission.refuse).
+    let refusing: Breaker | undefined;
+    return {
+      get open() {
+        refusing = health.refusingLeases();
+        return refusing !== undefined;
+      },
+      unavailable: () => (refusing as Breaker).unavailable(),
+    };
+  }
+
   /** Cluster: what a node connection's guard reports to (its node's breaker). */
   clusterNode(redis: Redis): ConnectionHealth {
     const address = `${redis.options.host}:${redis.options.port}`;
@@ -149,6 +186,20 @@ export class Health {
       if (node.health === 'probing') probing = true;
     }
     return probing ? 'probing' : 'up';
+  }
+
+  /**
+   * The breaker that refuses a lease now: standalone, the one breaker while open; on a Cluster
+   * (a lease connects to every node) one of the nodes' only while every known node's is open.
+   */
+  refusingLeases(): Breaker | undefined {
+    if (this.breaker !== undefined) return this.breaker.open ? this.breaker : undefined;
+    let refusing: Breaker | undefined;
+    for (const node of this.#nodes.values()) {
+      if (!node.open) return undefined;
+      refusing = node;
+    }
+    return refusing;
   }
 
   /** Cluster: each node's health; undefined for a standalone pool. */

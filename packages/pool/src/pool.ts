@@ -119,12 +119,12 @@ export class Pool implements RedisPool {
       this.#rejected++;
       return Promise.reject(new PoolClosedError(this.#closedMessage()));
     }
-    // Fail fast while Redis is known to be down (one field read when it is up). On a Cluster
-    // leases span every node, so one node down refuses only the `client` calls of its slots.
-    const breaker = this.#health.breaker;
-    if (breaker?.open === true) {
+    // Fail fast while Redis is known to be down. On a Cluster leases span every node: one node
+    // down refuses only the `client` calls of its slots, every node down refuses leases too.
+    const refusing = this.#health.refusingLeases();
+    if (refusing !== undefined) {
       this.#rejected++;
-      return Promise.reject(breaker.unavailable());
+      return Promise.reject(refusing.unavailable());
     }
     const signal = options?.signal;
     if (signal?.aborted) return Promise.reject(signal.reason);
@@ -664,7 +664,7 @@ export class Pool implements RedisPool {
 
   #healthChanged(breaker: Breaker, health: 'up' | 'down'): void {
     if (health === 'down') {
-      if (breaker.open && breaker === this.#health.breaker) {
+      if (breaker.open && this.#health.refusingLeases() !== undefined) {
         // Waiting acquires would only time out: they fail now, like the calls after them.
         for (const lane of this.#lanes) lane.waiters.failAll(breaker.unavailable());
       }

@@ -152,8 +152,12 @@ describe('Redis Cluster', () => {
     const start = performance.now();
     await expect(pool.client.get('{down}:k')).rejects.toThrow();
     expect(performance.now() - start).toBeLessThan(3_500);
+    // Every node's breaker opens (failFast): a lease, which spans every node, is refused at once.
+    await waitFor('every node to be down', () =>
+      Object.values(pool.stats().nodes ?? {}).every((health) => health !== 'up'),
+    );
     await expect(pool.acquire({ timeoutMs: 500 })).rejects.toMatchObject({
-      code: 'POOL_ACQUIRE_TIMEOUT',
+      code: 'POOL_UNAVAILABLE',
     });
   });
 });
@@ -166,11 +170,12 @@ describe('Redis Cluster, unreachable', () => {
       acquireTimeoutMs: 300,
       commandTimeoutMs: 300,
     });
-    await expect(pool.client.get('k')).rejects.toThrow(/startup nodes|timed out/);
+    await expect(pool.client.get('k')).rejects.toThrow(/startup nodes|timed out|unreachable/);
+    await waitFor('the node to be down', () => pool.stats().health !== 'up');
     const error = await pool.acquire().catch((caught: unknown) => caught);
-    expect(error).toMatchObject({ code: 'POOL_ACQUIRE_TIMEOUT' });
+    expect(error).toMatchObject({ code: 'POOL_UNAVAILABLE' });
     expect((error as Error).message).toContain(
-      `Failed to refresh slots cache: Connection is closed (node 127.0.0.1:${port})`,
+      `127.0.0.1:${port} closed the connection before answering CLUSTER SLOTS`,
     );
     const start = performance.now();
     await pool.close();
