@@ -174,9 +174,8 @@ describe('Redis Cluster, unreachable', () => {
     await waitFor('the node to be down', () => pool.stats().health !== 'up');
     const error = await pool.acquire().catch((caught: unknown) => caught);
     expect(error).toMatchObject({ code: 'POOL_UNAVAILABLE' });
-    expect((error as Error).message).toContain(
-      `127.0.0.1:${port} closed the connection before answering CLUSTER SLOTS`,
-    );
+    // It names the node, and the last failure seen (a refused connect or a failed refresh).
+    expect((error as Error).message).toContain(`Redis at 127.0.0.1:${port} is unreachable`);
     const start = performance.now();
     await pool.close();
     expect(performance.now() - start).toBeLessThan(1_000);
