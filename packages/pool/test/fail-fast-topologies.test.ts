@@ -11,7 +11,7 @@ import { createPool, PoolUnavailableError, type RedisPool } from '../src/index.j
 import { expectRefusedAtOnce, succeeds, timed } from './helpers.js';
 import { sentinelPool } from './pools.js';
 
-describe('fail fast on a Cluster: per node', () => {
+describe('fail fast on a Cluster', () => {
   let cluster: RedisCluster;
   let pool: RedisPool;
   beforeAll(async () => {
@@ -84,6 +84,50 @@ describe('fail fast on a Cluster: per node', () => {
     );
     await waitFor('every node up', () => pool.stats().health === 'up', 5_000);
   }, 60_000);
+
+  it('refuses leases at once while every master is down, and lends again once they are back', async () => {
+    const prefix = randomPrefix('ff-cluster-all');
+    const masters = await cluster.masters();
+    // One key per master, so callers give every node's breaker its evidence.
+    const keyOf = new Map<number, string>();
+    for (let i = 0; keyOf.size < masters.length && i < 1_000; i++) {
+      const key = `${prefix}{k${i}}`;
+      const { port } = await cluster.masterForSlot(await cluster.keySlot(key));
+      if (!keyOf.has(port)) keyOf.set(port, key);
+    }
+    const keys = [...keyOf.values()];
+    expect(keys).toHaveLength(masters.length);
+    await Promise.all(keys.map((key) => pool.client.set(key, '1')));
+    // An idle lease connection exists: it must not be lent while every node is down.
+    await pool.use((redis) => redis.get(keys[0] as string));
+    expect(pool.stats().idle).toBeGreaterThan(0);
+
+    await Promise.all(masters.map((master) => master.kill()));
+    await waitFor(
+      'every node to be down',
+      async () => {
+        await Promise.all(keys.map((key) => pool.client.get(key).catch(() => null)));
+        const nodes = Object.values(pool.stats().nodes ?? {});
+        return nodes.length === masters.length && nodes.every((health) => health !== 'up');
+      },
+      10_000,
+      20,
+    );
+    const { ms, error } = await timed(pool.acquire());
+    expect(error).toBeInstanceOf(PoolUnavailableError);
+    expect(error).toMatchObject({ code: 'POOL_UNAVAILABLE' });
+    expect(ms).toBeLessThan(50);
+    // The shared client has no node connection left: its calls are refused at once too.
+    for (const key of keys) await expectRefusedAtOnce(pool, key);
+
+    await Promise.all(masters.map((master) => master.start()));
+    await waitFor(
+      'a lease to serve again',
+      () => succeeds(pool.use((redis) => redis.get(keys[0] as string))),
+      20_000,
+      50,
+    );
+  }, 90_000);
 });
 
 describe('fail fast through a Sentinel failover', () => {
@@ -129,69 +173,4 @@ describe('fail fast through a Sentinel failover', () => {
     expect(pool.stats().health).toBe('up');
     expect(events).toEqual(['down', 'up']);
   }, 60_000);
-});
-
-describe('fail fast on a Cluster: every node down', () => {
-  let cluster: RedisCluster;
-  let pool: RedisPool;
-  beforeAll(async () => {
-    cluster = await startRedisCluster({
-      replicasPerMaster: 0,
-      config: { 'cluster-require-full-coverage': 'no' },
-    });
-    pool = createPool({
-      cluster: { nodes: cluster.startupNodes },
-      commandTimeoutMs: 500,
-      acquireTimeoutMs: 5_000,
-    });
-    pool.on('error', () => {});
-  }, 60_000);
-  afterAll(async () => {
-    await pool?.close({ timeoutMs: 100 });
-    await cluster?.close();
-  });
-
-  it('refuses leases at once while every master is down, and lends again once they are back', async () => {
-    const prefix = randomPrefix('ff-cluster-all');
-    const masters = await cluster.masters();
-    // One key per master, so callers give every node's breaker its evidence.
-    const keyOf = new Map<number, string>();
-    for (let i = 0; keyOf.size < masters.length && i < 1_000; i++) {
-      const key = `${prefix}{k${i}}`;
-      const { port } = await cluster.masterForSlot(await cluster.keySlot(key));
-      if (!keyOf.has(port)) keyOf.set(port, key);
-    }
-    const keys = [...keyOf.values()];
-    expect(keys).toHaveLength(masters.length);
-    await Promise.all(keys.map((key) => pool.client.set(key, '1')));
-    // An idle lease connection exists: it must not be lent while every node is down.
-    await pool.use((redis) => redis.get(keys[0] as string));
-    expect(pool.stats().idle).toBeGreaterThan(0);
-
-    await Promise.all(masters.map((master) => master.kill()));
-    await waitFor(
-      'every node to be down',
-      async () => {
-        await Promise.all(keys.map((key) => pool.client.get(key).catch(() => null)));
-        const nodes = Object.values(pool.stats().nodes ?? {});
-        return nodes.length === masters.length && nodes.every((health) => health !== 'up');
-      },
-      10_000,
-      20,
-    );
-    const { ms, error } = await timed(pool.acquire());
-    expect(error).toBeInstanceOf(PoolUnavailableError);
-    expect(error).toMatchObject({ code: 'POOL_UNAVAILABLE' });
-    expect(ms).toBeLessThan(50);
-    // The shared client has no node connection left: its calls are refused at once too.
-    for (const key of keys) await expectRefusedAtOnce(pool, key);
-
-    await Promise.all(masters.map((master) => master.start()));
-    await waitFor(
-      'a lease to serve again',
-      () => succeeds(pool.use((redis) => redis.get(keys[0] as string))),
-      20_000,
-      50,
-    );
-  }, 90_000);
 });
