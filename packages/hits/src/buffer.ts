@@ -19,22 +19,11 @@ export interface LocalCounts {
   /** Hits of `key` not yet written, as seen when a read is sent. */
   hits(key: string): number;
   window(key: string, windowKey: string): number;
-  /**
-   * Count one hit (a `get` counts when its read succeeded). `keys` is the key's derived keys, or
-   * a function giving them (called only when they are needed: a key not pending yet, or windows).
-   */
-  add(
-    key: string,
-    keys: CounterKeys | ((key: string) => CounterKeys),
-    visitor: string | undefined,
-  ): void;
   /** Best known total of `key` without asking Redis: for `hit()` when the read fails. */
   estimate(key: string): number;
-  /** The total a read just returned for `key`. */
-  remember(key: string, total: number): void;
   /**
    * A read of `key` answered `gets` (each counts one hit, with its visitor) and `total`, those
-   * gets included: count them and {@link remember} the total.
+   * gets included: count them and remember the total (see `HitBuffer.remember`).
    */
   countReads(
     key: string,
@@ -42,20 +31,6 @@ export interface LocalCounts {
     gets: ReadonlyArray<{ readonly visitor: string | undefined }>,
     total: number,
   ): void;
-  /**
-   * The server's total of `key` as last read or written by this tracker, plus the hits counted
-   * here since; `undefined` while unknown.
-   */
-  total(key: string): number | undefined;
-  /**
-   * {@link add} one hit and return the new {@link total}, only if that total is known; else
-   * `undefined`, and nothing is counted.
-   */
-  addIfKnown(
-    key: string,
-    keys: CounterKeys | ((key: string) => CounterKeys),
-    visitor: string | undefined,
-  ): number | undefined;
 }
 
 interface PendingWindow {
@@ -197,6 +172,10 @@ export class HitBuffer implements LocalCounts {
     return this.known.get(key)?.total ?? this.hits(key);
   }
 
+  /**
+   * The server's total of `key` as last read or written by this tracker, plus the hits counted
+   * here since; `undefined` while unknown.
+   */
   total(key: string): number | undefined {
     return this.known.get(key)?.total;
   }
@@ -211,6 +190,7 @@ export class HitBuffer implements LocalCounts {
     this.remember(key, total);
   }
 
+  /** The total a read (or flush) just returned for `key`. */
   remember(key: string, total: number): void {
     const known = this.known.get(key);
     if (known !== undefined) {
@@ -230,7 +210,10 @@ export class HitBuffer implements LocalCounts {
     this.known.delete(key);
   }
 
-  /** Count one hit of `key` in its current windows (`keys.windows`). */
+  /**
+   * Count one hit of `key` in its current windows. `keysOf` is the key's derived keys, or a
+   * function giving them (called only when they are needed: a key not pending yet, or windows).
+   */
   add(
     key: string,
     keysOf: CounterKeys | ((key: string) => CounterKeys),
@@ -241,6 +224,10 @@ export class HitBuffer implements LocalCounts {
     if (known !== undefined) known.total++;
   }
 
+  /**
+   * {@link add} one hit and return the new {@link total}, only if that total is known; else
+   * `undefined`, and nothing is counted.
+   */
   addIfKnown(
     key: string,
     keysOf: CounterKeys | ((key: string) => CounterKeys),
