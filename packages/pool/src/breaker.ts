@@ -9,8 +9,9 @@
  *   {@link STALL_MS} later (a server that accepts TCP but answers nothing: stopped, hung). One
  *   slow command is one failure: the breaker opens only if Redis then also leaves a fresh
  *   connection unanswered. An attempt that began before the last success does not count, and
- *   a connection waiting for ioredis's next retry has no attempt under way. `max number of clients reached`, wrong credentials and bad
- *   certificates are not failures here (the server is reachable).
+ *   a connection waiting for ioredis's next retry has no attempt under way. `max number of
+ *   clients reached`, wrong credentials and bad certificates are not failures here (the server
+ *   is reachable).
  * - **While open** (`down`), every call is refused with `PoolUnavailableError`; one probe at a
  *   time (`probing`) tries to reach Redis, the first after 50 ms, then backing off to
  *   {@link PROBE_MAX_DELAY_MS} plus jitter; each gets {@link probeTimeout} to be answered.

@@ -72,9 +72,13 @@ export function isUnreachable(error: Error): boolean {
   return false;
 }
 
-/** `host:port` at the other end of `redis`'s socket, while it has one. */
-export function remoteOf(redis: Redis): string | undefined {
-  const { remoteAddress, remotePort } = redis.stream ?? {};
+/**
+ * `host:port` at the other end of a standalone or Sentinel connection's socket, while it has
+ * one (a Cluster client has no one address).
+ */
+export function remoteOf(redis: Redis | Cluster): string | undefined {
+  if (redis.isCluster) return undefined;
+  const { remoteAddress, remotePort } = (redis as Redis).stream ?? {};
   return remoteAddress === undefined || remotePort === undefined
     ? undefined
     : `${remoteAddress}:${remotePort}`;

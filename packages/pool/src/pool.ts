@@ -494,7 +494,7 @@ export class Pool implements RedisPool {
         this.#opening.delete(opening);
         this.#failures = 0;
         this.#lastError = undefined;
-        this.#health.breaker?.success(remoteOfConnection(connection));
+        this.#health.breaker?.success(remoteOf(connection.redis));
         lane.bag.add(connection);
         this.#created++;
         const durationMs = performance.now() - started;
@@ -706,7 +706,7 @@ export class Pool implements RedisPool {
       this.#events.error(error);
       throw error;
     });
-    const reached = remoteOfConnection(connection);
+    const reached = remoteOf(connection.redis);
     await closeConnection(connection);
     return reached;
   }
@@ -818,9 +818,4 @@ function captureStack(): string {
  */
 export function createPool(options?: PoolOptions): RedisPool {
   return new Pool(options);
-}
-
-/** `host:port` a standalone or Sentinel connection reached (a Cluster has no one address). */
-function remoteOfConnection(connection: PoolConnection): string | undefined {
-  return connection.redis instanceof Cluster ? undefined : remoteOf(connection.redis);
 }
