@@ -360,7 +360,7 @@ describe('near cache', () => {
 
   it.each([
     ['reading the counts', { windows: ['minute'], uniques: true, leaderboard: true }],
-    // Answered from memory, at most 512 calls per turn of the event loop.
+    // Answered from memory, at most 1,024 calls per turn of the event loop.
     ['buffered', { buffer: { flushIntervalMs: 60_000 } }],
   ] as const)(
     'once an invalidation is delivered, no get started then returns the old value (writes racing reads, %s)',
