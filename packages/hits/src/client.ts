@@ -1,4 +1,9 @@
-import { clientSource, createExecutor, type Executor } from '@hitpool/pool/transport';
+import {
+  clientSource,
+  commandTimeoutOf,
+  createExecutor,
+  type Executor,
+} from '@hitpool/pool/transport';
 import type { Cluster, Redis } from 'ioredis';
 import { HitsConfigError } from './errors.js';
 
@@ -32,6 +37,23 @@ export function executorFor(redis: unknown): Executor {
  */
 export function clientOf(redis: unknown): Redis | Cluster {
   return (clientSource(redis) as () => Redis | Cluster)();
+}
+
+/** The reply deadline of a client that sets none: the pool's default `commandTimeoutMs`. */
+const DEFAULT_COMMAND_TIMEOUT_MS = 5_000;
+
+/**
+ * How long a command on the near cache's own connections waits for its reply, ms: as long as
+ * the client's commands do (a pool's `commandTimeoutMs`, an ioredis client's `commandTimeout`),
+ * else 5 s.
+ */
+export function commandTimeoutFor(client: Redis | Cluster): number {
+  const own = isClusterClient(client)
+    ? client.options.redisOptions?.commandTimeout
+    : client.options.commandTimeout;
+  return (
+    commandTimeoutOf(client) ?? (own !== undefined && own > 0 ? own : DEFAULT_COMMAND_TIMEOUT_MS)
+  );
 }
 
 /** True for an ioredis `Cluster` (public API: `Cluster#isCluster`). */

@@ -26,9 +26,11 @@ export class ClusterTracking {
   #closed = false;
   readonly #onRefresh = () => this.#refresh();
 
+  /** @param commandTimeoutMs see {@link TrackingLink}. */
   constructor(
     private readonly cluster: Cluster,
     private readonly cache: NearCache,
+    private readonly commandTimeoutMs: number,
   ) {
     cluster.on('refresh', this.#onRefresh);
     this.#refresh();
@@ -141,6 +143,6 @@ export class ClusterTracking {
       }
     for (const [address, node] of masters)
       if (!this.#links.has(address))
-        this.#links.set(address, new TrackingLink(node, this.cache, true));
+        this.#links.set(address, new TrackingLink(node, this.cache, this.commandTimeoutMs, true));
   }
 }

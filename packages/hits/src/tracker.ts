@@ -5,6 +5,7 @@ import { HitBuffer } from './buffer.js';
 import { type CacheRead, type Copy, NearCache } from './cache.js';
 import {
   clientOf,
+  commandTimeoutFor,
   type Deliver,
   type Executor,
   executorFor,
@@ -99,9 +100,10 @@ export function createHitTracker(options: HitTrackerOptions): HitTracker {
   if (resolved.cache) {
     const cache = new NearCache(resolved.cache.maxKeys, resolved.cache.ttlMs);
     const client = clientOf(options.redis);
+    const timeoutMs = commandTimeoutFor(client);
     const link = isClusterClient(client)
-      ? new ClusterTracking(client, cache)
-      : new TrackingLink(client, cache);
+      ? new ClusterTracking(client, cache, timeoutMs)
+      : new TrackingLink(client, cache, timeoutMs);
     near = { cache, link };
   }
   return new Tracker(resolved, executor, executor.isCluster, near);

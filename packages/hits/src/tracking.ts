@@ -9,12 +9,6 @@ import { sendScripted } from './send.js';
 const INVALIDATE_CHANNEL = '__redis__:invalidate';
 /** Pauses before setting the connections up again after a loss, ms (the last one repeats). */
 const RETRY_DELAYS_MS: readonly number[] = [50, 100, 200, 500, 1_000, 2_000];
-/**
- * Most time a command on the tracking connections waits for its reply, ms: a server that stops
- * answering (frozen, or a network that drops packets without closing) fails the turn's calls
- * instead of holding them for ever. The pool's default command deadline.
- */
-const COMMAND_TIMEOUT_MS = 5_000;
 /** What `CLIENT LIST` shows for the tracker's two connections. */
 const CONNECTION_NAME = 'hitpool-hits-near-cache';
 
@@ -72,12 +66,16 @@ export class TrackingLink implements Tracking {
   readonly #prefix: string;
 
   /**
+   * @param commandTimeoutMs most time a command on these connections waits for its reply: a
+   * server that stops answering (frozen, or a network that drops packets without closing) fails
+   * the turn's calls instead of holding them for ever.
    * @param slotted the source is a Cluster node: keys of different slots cannot share a
    * script call there, so each is read with its own `GET` (in one write).
    */
   constructor(
     private readonly source: Redis,
     private readonly cache: NearCache,
+    private readonly commandTimeoutMs: number,
     private readonly slotted = false,
   ) {
     this.#prefix = source.options.keyPrefix ?? '';
@@ -181,7 +179,7 @@ export class TrackingLink implements Tracking {
       enableAutoPipelining: false,
       protocol: 2 as const,
       connectionName: CONNECTION_NAME,
-      commandTimeout: COMMAND_TIMEOUT_MS,
+      commandTimeout: this.commandTimeoutMs,
     };
     const subscriber = this.source.duplicate(options);
     const data = this.source.duplicate(options);

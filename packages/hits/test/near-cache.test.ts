@@ -345,6 +345,39 @@ describe('near cache', () => {
     await hits.close();
   }, 30_000);
 
+  it("gives up on a reply on its own connections after the pool's commandTimeoutMs", async () => {
+    const quick = createPool({ url: server.url, commandTimeoutMs: 400 });
+    const hits = createHitTracker({ redis: quick, cache: {} });
+    try {
+      await waitFor('the near cache to connect', () => cacheOf(hits).connected);
+      const key = `${randomPrefix('deadline')}k`;
+      await admin.set(key, 'v1');
+      server.freeze();
+      const started = performance.now();
+      let outcome: unknown;
+      try {
+        outcome = await hits.get(key).then(
+          () => undefined,
+          (error: unknown) => error,
+        );
+      } finally {
+        server.thaw();
+      }
+      // The pool's deadline, not the 5 s the cache's connections wait when the client sets none.
+      expect(performance.now() - started).toBeLessThan(2_000);
+      expect(outcome).toBeInstanceOf(Error);
+      expect((outcome as Error).message).toBe('Command timed out');
+      // Nothing of the read that timed out was kept; the next one is.
+      expect(cacheOf(hits).size).toBe(0);
+      expect((await hits.get(key)).value).toBe('v1');
+      expect((await hits.get(key)).value).toBe('v1');
+      expect(cacheOf(hits)).toEqual(expect.objectContaining({ size: 1, hits: 1 }));
+    } finally {
+      await hits.close();
+      await quick.close();
+    }
+  }, 30_000);
+
   it('forgets a copy older than ttlMs', async () => {
     const p = randomPrefix('ttl');
     await admin.set(`${p}k`, 'v');

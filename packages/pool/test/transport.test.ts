@@ -2,7 +2,7 @@
 import { randomPrefix, startTcpProxy } from '@hitpool/testing';
 import { describe, expect, it } from 'vitest';
 import { createPool, PoolUnsupportedClientError } from '../src/index.js';
-import { clientSource, createExecutor } from '../src/transport/index.js';
+import { clientSource, commandTimeoutOf, createExecutor } from '../src/transport/index.js';
 import { ownServer } from './helpers.js';
 
 const server = ownServer();
@@ -16,6 +16,16 @@ describe('transport executor', () => {
     expect(clientSource({})).toBeUndefined();
     expect(clientSource({ client: 42 })).toBeUndefined();
     expect(clientSource(undefined)).toBeUndefined();
+    redis.disconnect();
+    await pool.close();
+  });
+
+  it("tells the reply deadline a pool's shared client gives its commands, and nothing for others", async () => {
+    const pool = createPool({ url: server().url, commandTimeoutMs: 1_234 });
+    const redis = server().connect({ lazyConnect: true, commandTimeout: 99 });
+    expect(commandTimeoutOf(pool.client)).toBe(1_234);
+    // An ioredis client of the caller's own: its options say, not the transport.
+    expect(commandTimeoutOf(redis)).toBeUndefined();
     redis.disconnect();
     await pool.close();
   });

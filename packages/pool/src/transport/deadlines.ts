@@ -18,6 +18,22 @@ export function isCommandTimeout(error: unknown): boolean {
   return error instanceof Error && error.message === COMMAND_TIMED_OUT;
 }
 
+/** The reply deadline each guarded client's commands get (see {@link commandTimeoutOf}). */
+const timeouts = new WeakMap<object, number>();
+
+/** Remember that a guard gives `client`'s commands a deadline of `timeoutMs`. */
+export function recordCommandTimeout(client: object, timeoutMs: number): void {
+  timeouts.set(client, timeoutMs);
+}
+
+/**
+ * The reply deadline (ms) a transport guard gives `client`'s commands (a pool's shared client:
+ * its `commandTimeoutMs`), or `undefined` for a client no guard watches.
+ */
+export function commandTimeoutOf(client: object): number | undefined {
+  return timeouts.get(client);
+}
+
 /** The clock deadlines are measured on (monotonic, ms). */
 export const now: () => number = () => performance.now();
 

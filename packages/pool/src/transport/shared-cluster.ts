@@ -1,7 +1,7 @@
 import type { Cluster, Redis } from 'ioredis';
 import { type Admission, type ConnectionHealth, setPendingLimit } from './admission.js';
 import { refuseLate, skipSettled } from './command.js';
-import { type DeadlineWatch, sweeper } from './deadlines.js';
+import { type DeadlineWatch, recordCommandTimeout, sweeper } from './deadlines.js';
 import { clusterInternals } from './ioredis-internals.js';
 import { observeFirstPass, observerSlot } from './observer.js';
 import { expireWaiting } from './queues.js';
@@ -31,6 +31,7 @@ export function guardSharedCluster(
 ): void {
   const target = clusterInternals(cluster);
   const send = target.sendCommand;
+  recordCommandTimeout(cluster, commandTimeoutMs);
   if (health !== undefined) setPendingLimit(cluster, health.admission.maxPending);
   const watch: DeadlineWatch = {
     watched: false,

@@ -13,6 +13,7 @@ import {
   type DeadlineWatch,
   expire,
   isCommandTimeout,
+  recordCommandTimeout,
   sweeper,
 } from './deadlines.js';
 import { type RedisInternals, redisInternals } from './ioredis-internals.js';
@@ -71,6 +72,7 @@ export function guardSharedConnection(
 ): void {
   const target = redisInternals(redis);
   const send = target.sendCommand;
+  recordCommandTimeout(redis, commandTimeoutMs);
   if (health !== undefined) setPendingLimit(redis, health.admission.maxPending);
   const watch: DeadlineWatch = {
     watched: false,
