@@ -11,6 +11,7 @@ import {
 import { Cluster } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPool, type RedisPool } from '../src/index.js';
+import { commandTimeoutOf } from '../src/transport/index.js';
 import { succeeds } from './helpers.js';
 import { sentinelPool } from './pools.js';
 
@@ -32,6 +33,8 @@ describe('Redis Cluster', () => {
 
   it('routes shared-client commands across slots', async () => {
     expect(pool.client).toBeInstanceOf(Cluster);
+    // The deadline the near cache of @hitpool/hits follows on its own node connections.
+    expect(commandTimeoutOf(pool.client)).toBe(1_000);
     const keys = ['a', 'b', 'c', 'd', 'e'].map((k) => `${randomPrefix('cl')}${k}`);
     const slots = new Set(await Promise.all(keys.map((key) => cluster.keySlot(key))));
     expect(slots.size).toBeGreaterThan(1);
