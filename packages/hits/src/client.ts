@@ -2,6 +2,7 @@ import {
   clientSource,
   commandTimeoutOf,
   createExecutor,
+  DEFAULT_COMMAND_TIMEOUT_MS,
   type Executor,
 } from '@hitpool/pool/transport';
 import type { Cluster, Redis } from 'ioredis';
@@ -39,13 +40,10 @@ export function clientOf(redis: unknown): Redis | Cluster {
   return (clientSource(redis) as () => Redis | Cluster)();
 }
 
-/** The reply deadline of a client that sets none: the pool's default `commandTimeoutMs`. */
-const DEFAULT_COMMAND_TIMEOUT_MS = 5_000;
-
 /**
  * How long a command on the near cache's own connections waits for its reply, ms: as long as
  * the client's commands do (a pool's `commandTimeoutMs`, an ioredis client's `commandTimeout`),
- * else 5 s.
+ * else the pool's default (5 s).
  */
 export function commandTimeoutFor(client: Redis | Cluster): number {
   const own = isClusterClient(client)

@@ -5,6 +5,7 @@
  * `commandTimeout` costs a `setTimeout`/`clearTimeout` pair per command, a measurable share of
  * a fast command's cost.
  */
+import { DEFAULTS } from '../options.js';
 import { type CommandInternals, DEADLINE } from './ioredis-internals.js';
 
 /** How often deadlines are checked (ms): a command rejects at most this much after its deadline. */
@@ -25,6 +26,9 @@ const timeouts = new WeakMap<object, number>();
 export function recordCommandTimeout(client: object, timeoutMs: number): void {
   timeouts.set(client, timeoutMs);
 }
+
+/** The pool's default `commandTimeoutMs`, ms: for a client that sets no deadline of its own. */
+export const DEFAULT_COMMAND_TIMEOUT_MS: number = DEFAULTS.commandTimeoutMs;
 
 /**
  * The reply deadline (ms) a transport guard gives `client`'s commands (a pool's shared client:

@@ -6,7 +6,7 @@
  * @packageDocumentation
  */
 export { backlogFull } from './admission.js';
-export { commandTimeoutOf } from './deadlines.js';
+export { commandTimeoutOf, DEFAULT_COMMAND_TIMEOUT_MS } from './deadlines.js';
 export { type ClientHolder, clientSource, createExecutor } from './executor.js';
 export type { Deliver, Executor, Reply, TransportCommand } from './executor-types.js';
 export { type RedirectKind, redirectOf } from './redirects.js';
