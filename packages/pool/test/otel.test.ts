@@ -1,13 +1,16 @@
 /** `@hitpool/pool/otel`: the semantic-convention metrics, read with the SDK's own reader. */
 
 import { randomPrefix, startRedisCluster } from '@hitpool/testing';
+import {
+  type CollectingMeterProvider,
+  collectingMeterProvider,
+  histogramOf,
+} from '@hitpool/testing/metrics';
 import type { Attributes, MeterProvider as MeterProviderApi } from '@opentelemetry/api';
 import {
   DataPointType,
-  type HistogramMetricData,
-  MeterProvider,
+  type MeterProvider,
   type MetricData,
-  MetricReader,
   type SumMetricData,
 } from '@opentelemetry/sdk-metrics';
 import { afterEach, describe, expect, inject, it } from 'vitest';
@@ -21,33 +24,11 @@ import {
 import { instrumentPool, PoolAlreadyInstrumentedError } from '../src/otel/index.js';
 import { trackedPools } from './pools.js';
 
-/** A reader the test collects from when it wants (no export interval). */
-class CollectingReader extends MetricReader {
-  protected override onShutdown(): Promise<void> {
-    return Promise.resolve();
-  }
-  protected override onForceFlush(): Promise<void> {
-    return Promise.resolve();
-  }
-}
-
-/** A meter provider and a way to read what it recorded, by metric name. */
-function sdk(): { provider: MeterProvider; collect(): Promise<Map<string, MetricData>> } {
-  const reader = new CollectingReader();
-  const provider = new MeterProvider({ readers: [reader] });
-  providers.push(provider);
-  return {
-    provider,
-    async collect() {
-      const { resourceMetrics, errors } = await reader.collect();
-      expect(errors).toEqual([]);
-      const byName = new Map<string, MetricData>();
-      for (const scope of resourceMetrics.scopeMetrics) {
-        for (const metric of scope.metrics) byName.set(metric.descriptor.name, metric);
-      }
-      return byName;
-    },
-  };
+/** A meter provider, shut down after the test, and a way to read what it recorded. */
+function sdk(): CollectingMeterProvider {
+  const otel = collectingMeterProvider();
+  providers.push(otel.provider);
+  return otel;
 }
 
 const providers: MeterProvider[] = [];
@@ -65,12 +46,6 @@ function sumOf(metrics: Map<string, MetricData>, name: string, attributes: Attri
   const point = metric?.dataPoints.find((p) => sameAttributes(p.attributes, attributes));
   expect(point, `${name} ${JSON.stringify(attributes)}`).toBeDefined();
   return point?.value ?? Number.NaN;
-}
-
-function histogram(metrics: Map<string, MetricData>, name: string): HistogramMetricData {
-  const metric = metrics.get(name);
-  expect(metric?.dataPointType, name).toBe(DataPointType.HISTOGRAM);
-  return metric as HistogramMetricData;
 }
 
 function sameAttributes(a: Attributes, b: Attributes): boolean {
@@ -126,7 +101,7 @@ describe('connection metrics', () => {
     expect((metrics.get('db.client.connection.timeouts') as SumMetricData).isMonotonic).toBe(true);
 
     // Two connections opened (min 1, then the second acquire), both after instrumenting.
-    const created = histogram(metrics, 'db.client.connection.create_time').dataPoints;
+    const created = histogramOf(metrics, 'db.client.connection.create_time').dataPoints;
     expect(created).toHaveLength(1);
     expect(created[0]?.attributes).toEqual(name);
     expect(created[0]?.value.count).toBe(pool.stats().created);
@@ -134,11 +109,11 @@ describe('connection metrics', () => {
     expect(created[0]?.value.min).toBeGreaterThan(0);
     expect(created[0]?.value.max).toBeLessThan(1);
 
-    const waits = histogram(metrics, 'db.client.connection.wait_time').dataPoints[0]?.value;
+    const waits = histogramOf(metrics, 'db.client.connection.wait_time').dataPoints[0]?.value;
     expect(waits?.count).toBe(2);
     expect(waits?.max).toBeLessThan(1);
 
-    const uses = histogram(metrics, 'db.client.connection.use_time').dataPoints[0]?.value;
+    const uses = histogramOf(metrics, 'db.client.connection.use_time').dataPoints[0]?.value;
     expect(uses?.count).toBe(2);
     // Both were held across the 100 ms timeout and the 30 ms pause.
     expect(uses?.min).toBeGreaterThanOrEqual(0.12);
@@ -174,7 +149,7 @@ describe('connection metrics', () => {
     await sleep(5);
     before.release();
     after.release();
-    const uses = histogram(await otel.collect(), 'db.client.connection.use_time');
+    const uses = histogramOf(await otel.collect(), 'db.client.connection.use_time');
     expect(uses.dataPoints[0]?.value.count).toBe(1);
     expect(uses.dataPoints[0]?.value.min).toBeGreaterThan(0);
     instrumentation.shutdown();
@@ -200,7 +175,7 @@ describe('operation duration', () => {
     await expect(pool.client.incr(key)).rejects.toThrow(/not an integer/);
     await pool.client.del(key);
 
-    const metric = histogram(await otel.collect(), 'db.client.operation.duration');
+    const metric = histogramOf(await otel.collect(), 'db.client.operation.duration');
     expect(metric.descriptor.unit).toBe('s');
     const base = {
       'db.client.connection.pool.name': pool.name,
@@ -241,7 +216,7 @@ describe('operation duration', () => {
       const keys = Array.from({ length: 12 }, (_, i) => `${randomPrefix('otel')}:${i}`);
       await Promise.all(keys.map((key) => pool.client.set(key, 'v')));
       await Promise.all(keys.map((key) => pool.client.get(key)));
-      const metric = histogram(await otel.collect(), 'db.client.operation.duration');
+      const metric = histogramOf(await otel.collect(), 'db.client.operation.duration');
       const counts = metric.dataPoints.map((point) => [point.attributes, point.value.count]);
       const base = { 'db.client.connection.pool.name': pool.name, 'db.system.name': 'redis' };
       expect(counts).toEqual(
@@ -266,7 +241,7 @@ describe('operation duration', () => {
     await pool.client.ping();
     instrumentation.shutdown();
     await pool.client.ping();
-    const metric = histogram(await otel.collect(), 'db.client.operation.duration');
+    const metric = histogramOf(await otel.collect(), 'db.client.operation.duration');
     expect(metric.dataPoints[0]?.value.count).toBe(1);
   });
 });
