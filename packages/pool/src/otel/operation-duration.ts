@@ -14,7 +14,8 @@ const MAX_CACHED_NAMES = 512;
 const REPLY_PREFIX = /^[A-Z][A-Z_-]*(?= )/;
 
 /**
- * `db.client.operation.duration` (seconds) for every command of the pool's shared client:
+ * `db.client.operation.duration` (seconds) for every command of the pool's shared client (and of
+ * connections observed beside it, see `observeBeside`):
  * `db.system.name` = `redis`, `db.operation.name` = the command in capitals, `db.namespace` =
  * the database number (not on a Cluster), and on failure `error.type` (the Redis error prefix
  * such as `WRONGTYPE`, `timeout`, or the error class such as `PoolConnectionLostError`).
@@ -26,7 +27,8 @@ export function recordOperationDuration(
   poolAttributes: Attributes,
 ): () => void {
   const duration = meter.createHistogram(METRIC.operationDuration, {
-    description: 'Duration of commands sent through the pool’s shared client.',
+    description:
+      'Duration of commands sent through the pool’s shared client (and the near-cache connections beside it).',
     unit: 's',
     advice: { explicitBucketBoundaries: [...DURATION_BUCKETS_S] },
   });

@@ -9,4 +9,5 @@ export { backlogFull } from './admission.js';
 export { commandTimeoutOf, DEFAULT_COMMAND_TIMEOUT_MS } from './deadlines.js';
 export { type ClientHolder, clientSource, createExecutor } from './executor.js';
 export type { Deliver, Executor, Reply, TransportCommand } from './executor-types.js';
+export { observeBeside } from './observer.js';
 export { type RedirectKind, redirectOf } from './redirects.js';

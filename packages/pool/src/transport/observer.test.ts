@@ -2,7 +2,7 @@ import { randomPrefix } from '@hitpool/testing';
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { createPool, PoolError, type RedisPool } from '../index.js';
-import { type CommandObserver, observeCommands } from './observer.js';
+import { type CommandObserver, observeBeside, observeCommands } from './observer.js';
 
 type Seen = { name: string; durationMs: number; error: Error | undefined };
 
@@ -51,6 +51,36 @@ describe('a command observer on the shared client', () => {
     observeCommands(p.client, () => {})();
     const plain = new Redis(inject('redisUrl'), { lazyConnect: true });
     expect(() => observeCommands(plain, () => {})).toThrow(/pool's shared client/);
+    plain.disconnect();
+  });
+
+  it('hears of the commands of a connection opened beside the shared client, not of its handshake', async () => {
+    const p = pool();
+    const key = randomPrefix('beside');
+    const { seen, observer } = recorder();
+    const beside = new Redis(inject('redisUrl'), { lazyConnect: true, connectionName: 'beside' });
+    observeBeside(p.client, beside);
+    await beside.connect();
+    await beside.set(key, '1');
+    const detach = observeCommands(p.client, observer);
+    await beside.incr(key);
+    await expect(beside.hset(key, 'f', 'v')).rejects.toThrow(/WRONGTYPE/);
+    await p.client.get(key);
+    expect(seen.map((s) => s.name)).toEqual(['incr', 'hset', 'get']);
+    expect(seen[1]?.error?.message).toMatch(/^WRONGTYPE/);
+    detach();
+    await beside.del(key);
+    expect(seen).toHaveLength(3);
+    beside.disconnect();
+  });
+
+  it('leaves a connection beside a client that is not a pool client as it is', () => {
+    const plain = new Redis(inject('redisUrl'), { lazyConnect: true });
+    const beside = plain.duplicate();
+    const send = beside.sendCommand;
+    observeBeside(plain, beside);
+    expect(beside.sendCommand).toBe(send);
+    beside.disconnect();
     plain.disconnect();
   });
 });

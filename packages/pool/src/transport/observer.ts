@@ -5,7 +5,7 @@
  */
 import type { Cluster, Redis } from 'ioredis';
 import { PoolError } from '../errors.js';
-import { type CommandInternals, DEADLINE } from './ioredis-internals.js';
+import { type CommandInternals, DEADLINE, redisInternals } from './ioredis-internals.js';
 
 /**
  * Told once about each command the shared client settles: its name (as the caller wrote it,
@@ -55,6 +55,24 @@ export function observeFirstPass(slot: ObserverSlot, command: CommandInternals):
     const out = resolve(value);
     if (open) settled(undefined);
     return out;
+  };
+}
+
+/**
+ * Report the commands of `connection`, a connection opened beside `shared` for the same work (a
+ * hit tracker's near-cache connection, which carries counting that would otherwise go through
+ * `shared`), to the observer attached to `shared` whenever one is: an instrumented pool then
+ * times them with the shared client's commands. Nothing happens when `shared` is not a pool's
+ * shared client. The handshake (commands sent while connecting) is not reported.
+ */
+export function observeBeside(shared: Redis | Cluster, connection: Redis): void {
+  const slot = slots.get(shared);
+  if (slot === undefined) return;
+  const target = redisInternals(connection);
+  const send = target.sendCommand;
+  target.sendCommand = function (this: unknown, command, ...rest) {
+    if (slot.observer !== undefined && target.status !== 'connect') observeFirstPass(slot, command);
+    return send.call(this, command, ...rest);
   };
 }
 
