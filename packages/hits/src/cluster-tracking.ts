@@ -143,6 +143,9 @@ export class ClusterTracking {
       }
     for (const [address, node] of masters)
       if (!this.#links.has(address))
-        this.#links.set(address, new TrackingLink(node, this.cache, this.commandTimeoutMs, true));
+        this.#links.set(
+          address,
+          new TrackingLink(node, this.cache, this.commandTimeoutMs, true, this.cluster),
+        );
   }
 }

@@ -1,5 +1,5 @@
-import { createExecutor } from '@hitpool/pool/transport';
-import type { Redis } from 'ioredis';
+import { createExecutor, observeBeside } from '@hitpool/pool/transport';
+import type { Cluster, Redis } from 'ioredis';
 import type { NearCache } from './cache.js';
 import type { Deliver, Executor, RedisCommand, Reply } from './client.js';
 import { TRACKED_READ_SCRIPT } from './script.js';
@@ -71,12 +71,16 @@ export class TrackingLink implements Tracking {
    * the turn's calls instead of holding them for ever.
    * @param slotted the source is a Cluster node: keys of different slots cannot share a
    * script call there, so each is read with its own `GET` (in one write).
+   * @param observed the client the tracker was given (the Cluster of a node): when it is an
+   * instrumented pool's shared client, the commands of the data connection (the cache's reads,
+   * and on one server the counting of the turns that miss) are timed with its own.
    */
   constructor(
     private readonly source: Redis,
     private readonly cache: NearCache,
     private readonly commandTimeoutMs: number,
     private readonly slotted = false,
+    private readonly observed: Redis | Cluster = source,
   ) {
     this.#prefix = source.options.keyPrefix ?? '';
     void this.#setUp();
@@ -183,6 +187,7 @@ export class TrackingLink implements Tracking {
     };
     const subscriber = this.source.duplicate(options);
     const data = this.source.duplicate(options);
+    observeBeside(this.observed, data);
     this.#subscriber = subscriber;
     this.#data = data;
     this.#executor = this.slotted ? undefined : createExecutor(() => data);

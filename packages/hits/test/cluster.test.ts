@@ -1,4 +1,5 @@
 import { createPool } from '@hitpool/pool';
+import { instrumentPool } from '@hitpool/pool/otel';
 import {
   delay,
   type RedisCluster,
@@ -7,6 +8,7 @@ import {
   type TcpProxy,
   waitFor,
 } from '@hitpool/testing';
+import { collectingMeterProvider, histogramOf } from '@hitpool/testing/metrics';
 import { Cluster, type Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -416,6 +418,11 @@ describe('a tracker on a 3-master Cluster', () => {
       cluster: { nodes: cluster.startupNodes.slice() },
       commandTimeoutMs: 1_000,
     });
+    const otel = collectingMeterProvider();
+    const instrumentation = instrumentPool(pool, {
+      meterProvider: otel.provider,
+      operationDuration: true,
+    });
     const hits = createHitTracker({ redis: pool, cache: {} });
     const writer = cluster.connect();
     const cacheOf = () => hits.stats().cache as NonNullable<ReturnType<typeof hits.stats>['cache']>;
@@ -429,6 +436,12 @@ describe('a tracker on a 3-master Cluster', () => {
     for (const key of keys) expect((await hits.get(key)).value).toBe('v1');
     for (const key of keys) expect((await hits.get(key)).value).toBe('v1');
     expect(cacheOf()).toMatchObject({ size: keys.length, hits: keys.length });
+    // The misses' GETs went through the masters' tracking connections, timed with the pool's.
+    const { dataPoints } = histogramOf(await otel.collect(), 'db.client.operation.duration');
+    const gets = dataPoints.find((point) => point.attributes['db.operation.name'] === 'GET');
+    expect(gets?.value.count).toBeGreaterThanOrEqual(keys.length);
+    instrumentation.shutdown();
+    await otel.provider.shutdown();
     let invalidations = cacheOf().invalidations;
     for (const key of keys) await writer.set(key, 'v2');
     await waitFor(

@@ -1,5 +1,7 @@
 import { createPool, type RedisPool } from '@hitpool/pool';
+import { instrumentPool } from '@hitpool/pool/otel';
 import { type RedisServer, randomPrefix, startRedisServer, waitFor } from '@hitpool/testing';
+import { collectingMeterProvider, histogramOf } from '@hitpool/testing/metrics';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHitTracker, defaultHitKey, HitsConfigError, type HitTracker } from '../src/index.js';
@@ -167,6 +169,29 @@ describe('near cache', () => {
     await waitFor('the invalidation', () => cacheOf(hits).invalidations > 0);
     expect(cacheOf(hits)).toEqual(expect.objectContaining({ invalidations: 1, size: 1 }));
     await hits.close();
+  });
+
+  it("is timed by an instrumented pool: its tracking connection's commands count with the pool client's", async () => {
+    const otel = collectingMeterProvider();
+    const instrumented = createPool({ url: server.url });
+    instrumentPool(instrumented, { meterProvider: otel.provider, operationDuration: true });
+    const p = randomPrefix('otel');
+    await admin.set(`${p}a`, 'A');
+    const hits = createHitTracker({ redis: instrumented, cache: {} });
+    await waitFor('the near cache to connect', () => cacheOf(hits).connected);
+    // A miss (its read and counting on the tracking connection), then a hit (through the pool).
+    await hits.get(`${p}a`);
+    await hits.get(`${p}a`);
+    const { dataPoints } = histogramOf(await otel.collect(), 'db.client.operation.duration');
+    const counts = new Map(
+      dataPoints.map((point) => [point.attributes['db.operation.name'], point.value.count]),
+    );
+    // Setting up: ROLE and CLIENT TRACKING; the miss: CLIENT CACHING, the tracked read's EVAL and
+    // the batch script's first call (an EVAL, which loads it); the hit: an EVALSHA.
+    expect(Object.fromEntries(counts)).toEqual({ ROLE: 1, CLIENT: 2, EVAL: 2, EVALSHA: 1 });
+    await hits.close();
+    await instrumented.close();
+    await otel.provider.shutdown();
   });
 
   it("carries no more counting on its tracking connection than the pool's maxPendingCommands", async () => {
