@@ -33,20 +33,40 @@ describe('NearCache (the copies and what may enter them, no Redis)', () => {
     expect(cache.lookup('b', 0)?.value).toBe('vb');
   });
 
-  it('drops the least recently used copy beyond maxKeys', () => {
+  it('drops a copy not used since the clock hand last passed it beyond maxKeys', () => {
     const cache = new NearCache(4, Number.POSITIVE_INFINITY);
     cache.endRead(cache.beginRead(['a', 'b', 'c', 'd']), ['1', '2', '3', '4'], 0);
-    // Used when older than half the cache: it moves to the back.
     cache.lookup('a', 0);
     cache.endRead(cache.beginRead(['e']), ['5'], 0);
+    // The hand passed a (used: it stays, unmarked) and took b's place.
     expect(cache.lookup('b', 0)).toBeUndefined();
     expect(cache.lookup('a', 0)?.value).toBe('1');
     expect(cache.stats().size).toBe(4);
-    // A copy used at least once every maxKeys / 2 stores stays however many are stored.
+    // A copy used between two passes of the hand stays however many are stored; copies never
+    // used go in the order they came.
     for (let i = 0; i < 20; i++) {
       cache.endRead(cache.beginRead([`k${i}`]), ['x'], 0);
       expect(cache.lookup('a', 0)?.value).toBe('1');
     }
+    const held = ['c', 'd', 'e', 'k16', 'k17', 'k18', 'k19'].filter(
+      (key) => cache.lookup(key, 0, 0) !== undefined,
+    );
+    expect(held).toEqual(['k17', 'k18', 'k19']);
+    expect(cache.stats().size).toBe(4);
+  });
+
+  it('gives the place of an invalidated or expired copy to the next one, before dropping any', () => {
+    const cache = new NearCache(3, 100);
+    cache.endRead(cache.beginRead(['a', 'b', 'c']), ['1', '2', '3'], 0);
+    cache.invalidate(['b']);
+    expect(cache.lookup('c', 150)).toBeUndefined();
+    cache.endRead(cache.beginRead(['d', 'e']), ['4', '5'], 120);
+    expect(cache.stats().size).toBe(2 + 1);
+    expect(['a', 'd', 'e'].map((key) => cache.lookup(key, 150, 0)?.value)).toEqual([
+      undefined,
+      '4',
+      '5',
+    ]);
   });
 
   it('keeps its bookkeeping bounded while copies come and go', () => {

@@ -4,9 +4,9 @@
  * A copy enters only from a read made on the tracking connection (so Redis tracks the key for
  * this process) and only if no invalidation of that key, and no reset, arrived while the read was
  * in flight: an invalidation can overtake the reply it concerns, since the two travel on
- * different connections. Least recently used copies go first once `maxKeys` are held (a copy
- * used at least once every `maxKeys / 2` stores is never dropped); `ttlMs`
- * bounds a copy's age in case an invalidation were ever lost.
+ * different connections. Once `maxKeys` are held, a new copy takes the place of the next one,
+ * in a circle, not used since the clock hand last passed it (CLOCK, the classic approximation of
+ * least recently used); `ttlMs` bounds a copy's age in case an invalidation were ever lost.
  */
 import type { CounterKeys } from './layout.js';
 
@@ -38,10 +38,13 @@ export interface Copy {
 }
 
 interface Entry extends Copy {
+  readonly key: string;
   /** `Infinity` without `ttlMs`. */
   readonly expiresAt: number;
-  /** When it was stored or last moved to the back (see `NearCache.#orderKeys`). */
-  stamp: number;
+  /** Its place among the held copies (see `NearCache.#places`). */
+  readonly place: number;
+  /** Used since the clock hand last passed it (or since it was stored): it stays once more. */
+  used: boolean;
 }
 
 /** A read of values in flight: which of its keys may still be kept when it answers. */
@@ -69,23 +72,23 @@ export class NearCache {
    */
   readonly #marks = new Map<string, number>();
   /**
-   * Keys in the order they were stored or moved to the back, with the stamp they had then; an
-   * entry whose stamp has changed since (moved again, dropped) is skipped. The oldest go first.
-   * Kept apart from the Map: dropping a Map's first entry again and again is slow in V8 (its
-   * iterator walks over every deleted slot until the table is rebuilt).
+   * Every held copy at its place. When all `maxKeys` places are taken, the hand sweeps them in a
+   * circle: a copy used since it last passed keeps its place (and loses the mark), the first one
+   * not used gives its place to the new copy. A use is one flag set, and a store moves the hand a
+   * place or a few: unlike keeping copies in the order of use, nothing moves and nothing is
+   * allocated per call, which matters when copies come and go thousands of times a second.
    */
-  #orderKeys: string[] = [];
-  #orderStamps: number[] = [];
-  #head = 0;
-  /** Stamps given so far: an entry's age in stores and moves. */
-  #stamps = 0;
+  #places: Array<Entry | undefined> = [];
+  /** Places freed by invalidations and expiry, taken before the hand takes one. */
+  #free: number[] = [];
+  #hand = 0;
   #hits = 0;
   #misses = 0;
   #invalidations = 0;
   #resets = 0;
 
   /**
-   * @param maxKeys most copies held (least recently used dropped first).
+   * @param maxKeys most copies held (least recently used dropped first, approximately: CLOCK).
    * @param ttlMs most age of a copy, ms; `Infinity` for none.
    */
   constructor(
@@ -104,14 +107,11 @@ export class NearCache {
       entry === undefined ||
       (entry.expiresAt !== Number.POSITIVE_INFINITY && entry.expiresAt <= (nowMs ?? Date.now()))
     ) {
-      if (entry !== undefined) this.#entries.delete(key);
+      if (entry !== undefined) this.#remove(entry);
       this.#misses += calls;
       return undefined;
     }
-    // A copy used once it is older than half the cache moves to the back; moving it on every
-    // use would cost more for the same effect: a copy used at least once every maxKeys / 2
-    // stores is never dropped.
-    if (this.#stamps - entry.stamp > this.maxKeys / 2) this.#toBack(key, entry);
+    if (!entry.used) entry.used = true;
     this.#hits += calls;
     return entry;
   }
@@ -171,7 +171,8 @@ export class NearCache {
     const marking = this.#reads.size > 0;
     for (const key of keys) {
       this.#invalidations++;
-      this.#entries.delete(key);
+      const entry = this.#entries.get(key);
+      if (entry !== undefined) this.#remove(entry);
       if (marking) this.#marks.set(key, this.#invalidations);
     }
   }
@@ -180,9 +181,9 @@ export class NearCache {
   reset(): void {
     this.#resets++;
     this.#entries.clear();
-    this.#orderKeys = [];
-    this.#orderStamps = [];
-    this.#head = 0;
+    this.#places = [];
+    this.#free = [];
+    this.#hand = 0;
     for (const read of this.#reads) read.all = true;
     this.#marks.clear();
   }
@@ -198,53 +199,36 @@ export class NearCache {
   }
 
   #store(key: string, value: string | null, nowMs: number, keys: CounterKeys | undefined): void {
-    if (!this.#entries.has(key)) while (this.#entries.size >= this.maxKeys) this.#dropOldest();
-    const entry: Entry = { value, keys, expiresAt: nowMs + this.ttlMs, stamp: 0 };
+    const place = this.#entries.get(key)?.place ?? this.#freePlace();
+    const entry: Entry = { key, value, keys, expiresAt: nowMs + this.ttlMs, place, used: false };
+    this.#places[place] = entry;
     this.#entries.set(key, entry);
-    this.#toBack(key, entry);
   }
 
-  #toBack(key: string, entry: Entry): void {
-    entry.stamp = ++this.#stamps;
-    this.#orderKeys.push(key);
-    this.#orderStamps.push(entry.stamp);
-    // Moves, and copies dropped by invalidations, leave stale places behind: keep only the live
-    // ones once the stale ones outnumber them, so the order stays within a few times maxKeys.
-    if (this.#orderKeys.length - this.#head > 2 * this.maxKeys + 1024) this.#compact();
-  }
-
-  #compact(): void {
-    const keys: string[] = [];
-    const stamps: number[] = [];
-    for (let i = this.#head; i < this.#orderKeys.length; i++) {
-      const key = this.#orderKeys[i] as string;
-      const stamp = this.#orderStamps[i] as number;
-      if (this.#entries.get(key)?.stamp === stamp) {
-        keys.push(key);
-        stamps.push(stamp);
+  /** A place for a new copy: a freed one, a new one below `maxKeys`, else the hand's. */
+  #freePlace(): number {
+    const freed = this.#free.pop();
+    if (freed !== undefined) return freed;
+    const places = this.#places;
+    if (places.length < this.maxKeys) return places.length;
+    // Every place is taken (freed ones are in #free): within two turns the hand finds a copy
+    // not used since it last passed.
+    for (;;) {
+      const place = this.#hand;
+      this.#hand = place + 1 === places.length ? 0 : place + 1;
+      const entry = places[place] as Entry;
+      if (entry.used) entry.used = false;
+      else {
+        this.#entries.delete(entry.key);
+        return place;
       }
     }
-    this.#orderKeys = keys;
-    this.#orderStamps = stamps;
-    this.#head = 0;
   }
 
-  #dropOldest(): void {
-    while (this.#head < this.#orderKeys.length) {
-      const key = this.#orderKeys[this.#head] as string;
-      const stamp = this.#orderStamps[this.#head] as number;
-      this.#head++;
-      if (this.#entries.get(key)?.stamp === stamp) {
-        this.#entries.delete(key);
-        break;
-      }
-    }
-    // Forget the walked-over part once it is most of the arrays.
-    if (this.#head > 1024 && this.#head * 2 > this.#orderKeys.length) {
-      this.#orderKeys = this.#orderKeys.slice(this.#head);
-      this.#orderStamps = this.#orderStamps.slice(this.#head);
-      this.#head = 0;
-    }
+  #remove(entry: Entry): void {
+    this.#entries.delete(entry.key);
+    this.#places[entry.place] = undefined;
+    this.#free.push(entry.place);
   }
 
   #forget(read: CacheRead): void {
