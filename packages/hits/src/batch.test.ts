@@ -113,13 +113,6 @@ describe('TurnBatch (planning and finishing a turn, no Redis)', () => {
     const windowed = { value: 'held', keys: undefined };
     turn({ windows: ['minute'] }).batch.add('a', [op('get', 'a').op], windowed);
     expect(windowed.keys).toBeUndefined();
-    // A value read elsewhere: the keys come back for the copy it will make, only without windows.
-    expect(turn({}).batch.add('c', [op('get', 'c').op], 'supplied')).toEqual(
-      expect.objectContaining({ counter: defaultHitKey('c') }),
-    );
-    expect(
-      turn({ windows: ['minute'] }).batch.add('c', [op('get', 'c').op], 'supplied'),
-    ).toBeUndefined();
   });
 
   it('rejects only the callers of a key whose entry is an error', () => {

@@ -189,13 +189,11 @@ export class TurnBatch {
 
   /**
    * Plan `ops`, every call of this turn for `key` (whose value comes from `source`); rejects them
-   * at once if that cannot be done. Returns the counter keys it planned with when a copy of the
-   * key may keep them for its next calls (they never change without windows), else `undefined`
-   * (windows, or the calls were rejected).
+   * at once if that cannot be done. A copy without counter keys keeps the ones derived here for
+   * its next calls when they never change (no windows).
    */
-  add(key: string, ops: readonly Op[], source: ValueSource = 'read'): CounterKeys | undefined {
+  add(key: string, ops: readonly Op[], source: ValueSource = 'read'): void {
     const { options, isCluster, nowMs, local } = this.#ctx;
-    const lasting = options.windows.length === 0;
     let keys: CounterKeys;
     if (typeof source === 'object' && source.keys !== undefined) keys = source.keys;
     else {
@@ -203,9 +201,9 @@ export class TurnBatch {
         keys = counterKeys(options, isCluster, nowMs, key);
       } catch (error) {
         rejectAll(ops, error);
-        return undefined;
+        return;
       }
-      if (typeof source === 'object' && lasting) source.keys = keys;
+      if (typeof source === 'object' && options.windows.length === 0) source.keys = keys;
     }
     if (options.mode === 'atomic' && isCluster && keys.counterSlot !== keys.keySlot) {
       rejectAll(
@@ -215,7 +213,7 @@ export class TurnBatch {
             `${keys.keySlot}: mode 'atomic' on a Cluster needs both in one slot`,
         ),
       );
-      return undefined;
+      return;
     }
     let counting = 0;
     let needValue = false;
@@ -259,7 +257,7 @@ export class TurnBatch {
       // alone that read is wasted but costs less than a second kind of call.
       if (this.#plain) {
         this.#addPart(keys.keySlot, { group, flags: VALUE | COUNTER });
-        return lasting ? keys : undefined;
+        return;
       }
       const { leaderboardKey } = options;
       if (
@@ -268,7 +266,7 @@ export class TurnBatch {
         (leaderboardKey === undefined || this.#ctx.leaderboardSlot === keys.keySlot)
       ) {
         this.#addPart(keys.keySlot, { group, flags: this.#countFlags });
-        return lasting ? keys : undefined;
+        return;
       }
     }
     const sections = new Map<number, number>();
@@ -283,7 +281,6 @@ export class TurnBatch {
     if (counting > 0 && options.leaderboardKey !== undefined)
       section(this.#ctx.leaderboardSlot, BOARD);
     for (const [slot, flags] of sections) this.#addPart(slot, { group, flags });
-    return lasting ? keys : undefined;
   }
 
   /** The value of a key added with source `'supplied'`, or why it could not be read. */

@@ -31,8 +31,9 @@ export interface Copy {
   readonly value: string | null;
   /**
    * The counter keys the tracker derived from the key, kept with the copy by the first turn that
-   * used it when they do not change over time (no windows): a cached call then skips deriving
-   * them (a CRC16 and a few strings).
+   * answers from it when they do not change over time (no windows): a cached call then skips
+   * deriving them (a CRC16 and a few strings). Not kept by the read that made the copy: a copy
+   * dropped before its first use (most of the keys read once) then never held them.
    */
   keys: CounterKeys | undefined;
 }
@@ -50,8 +51,6 @@ interface Entry extends Copy {
 /** A read of values in flight: which of its keys may still be kept when it answers. */
 export interface CacheRead {
   readonly keys: readonly string[];
-  /** Per key, the counter keys to keep with its copy (see {@link Copy.keys}), if known. */
-  readonly counterKeys: ReadonlyArray<CounterKeys | undefined> | undefined;
   /** Keys invalidated so far when it began: a key invalidated after that is not kept. */
   readonly since: number;
   /** A reset happened while it was in flight: nothing is kept. */
@@ -126,15 +125,9 @@ export class NearCache {
     this.#misses += calls;
   }
 
-  /**
-   * Start a read of `keys`: invalidations from now on keep their replies out. `counterKeys`, per
-   * key, are kept with the copies it stores.
-   */
-  beginRead(
-    keys: readonly string[],
-    counterKeys?: ReadonlyArray<CounterKeys | undefined>,
-  ): CacheRead {
-    const read: CacheRead = { keys, counterKeys, since: this.#invalidations, all: false };
+  /** Start a read of `keys`: invalidations from now on keep their replies out. */
+  beginRead(keys: readonly string[]): CacheRead {
+    const read: CacheRead = { keys, since: this.#invalidations, all: false };
     this.#reads.add(read);
     return read;
   }
@@ -155,7 +148,7 @@ export class NearCache {
       const value = values[i];
       if (value === undefined || value instanceof Error) continue;
       if (overtaken && (this.#marks.get(key) ?? 0) > since) continue;
-      this.#store(key, value, nowMs, read.counterKeys?.[i]);
+      this.#store(key, value, nowMs);
     }
     // Forgotten last: its marks may go with it.
     this.#forget(read);
@@ -198,9 +191,16 @@ export class NearCache {
     };
   }
 
-  #store(key: string, value: string | null, nowMs: number, keys: CounterKeys | undefined): void {
+  #store(key: string, value: string | null, nowMs: number): void {
     const place = this.#entries.get(key)?.place ?? this.#freePlace();
-    const entry: Entry = { key, value, keys, expiresAt: nowMs + this.ttlMs, place, used: false };
+    const entry: Entry = {
+      key,
+      value,
+      keys: undefined,
+      expiresAt: nowMs + this.ttlMs,
+      place,
+      used: false,
+    };
     this.#places[place] = entry;
     this.#entries.set(key, entry);
   }

@@ -21,7 +21,7 @@ import {
   HitsFlushError,
   HitsLeaderboardError,
 } from './errors.js';
-import { type CounterKeys, counterKeyOf, counterKeys } from './layout.js';
+import { counterKeyOf, counterKeys } from './layout.js';
 import {
   checkKey,
   checkVisitor,
@@ -367,8 +367,6 @@ class Tracker implements HitTracker {
   ): CacheRead | undefined {
     const nowMs = Date.now();
     const misses: string[] = [];
-    // Per miss, the counter keys its new copy keeps (see TurnBatch.add).
-    const counterKeys: Array<CounterKeys | undefined> = [];
     for (const [key, ops] of byKey) {
       let reads = 0;
       for (const op of ops) if (op.kind !== 'hit') reads++;
@@ -384,17 +382,15 @@ class Tracker implements HitTracker {
         } else {
           misses.push(key);
           // Its total is known: once the value is read, the calls are answered from memory.
-          if (this.memoryAnswers && this.buffer?.total(key) !== undefined) {
-            valuesOnly.push(ops);
-            counterKeys.push(undefined);
-          } else {
+          if (this.memoryAnswers && this.buffer?.total(key) !== undefined) valuesOnly.push(ops);
+          else {
             valuesOnly.push(undefined);
-            counterKeys.push(batch.add(key, ops, 'supplied'));
+            batch.add(key, ops, 'supplied');
           }
         }
       }
     }
-    return misses.length > 0 ? cache.beginRead(misses, counterKeys) : undefined;
+    return misses.length > 0 ? cache.beginRead(misses) : undefined;
   }
 
   /**
