@@ -59,6 +59,16 @@ export function observeFirstPass(slot: ObserverSlot, command: CommandInternals):
 }
 
 /**
+ * Called by a connection's `sendCommand` wrapper for each command, with the connection's status.
+ * While 'connect', the connection sends its own handshake (HELLO, CLIENT, the ready check's
+ * INFO), which is no caller's operation. A caller's command first seen in that window (a round
+ * trip or two per connection) goes unobserved.
+ */
+export function observeSent(slot: ObserverSlot, status: string, command: CommandInternals): void {
+  if (slot.observer !== undefined && status !== 'connect') observeFirstPass(slot, command);
+}
+
+/**
  * Report the commands of `connection`, a connection opened beside `shared` for the same work (a
  * hit tracker's near-cache connection, which carries counting that would otherwise go through
  * `shared`), to the observer attached to `shared` whenever one is: an instrumented pool then
@@ -71,7 +81,7 @@ export function observeBeside(shared: Redis | Cluster, connection: Redis): void 
   const target = redisInternals(connection);
   const send = target.sendCommand;
   target.sendCommand = function (this: unknown, command, ...rest) {
-    if (slot.observer !== undefined && target.status !== 'connect') observeFirstPass(slot, command);
+    observeSent(slot, target.status, command);
     return send.call(this, command, ...rest);
   };
 }

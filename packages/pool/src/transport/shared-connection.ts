@@ -17,7 +17,7 @@ import {
   sweeper,
 } from './deadlines.js';
 import { type RedisInternals, redisInternals } from './ioredis-internals.js';
-import { observeFirstPass, observerSlot } from './observer.js';
+import { observerSlot, observeSent } from './observer.js';
 import { expireWaiting, firstExpiredWritten, refuseWaiting } from './queues.js';
 
 /** Entries of a command queue the sweep looks at (see {@link firstExpiredWritten}). */
@@ -86,12 +86,7 @@ export function guardSharedConnection(
     socket?.uncork();
   };
   target.sendCommand = function (this: unknown, command, stream, ...rest) {
-    // While 'connect', the connection sends its own handshake (HELLO, CLIENT, the ready check's
-    // INFO), which is no caller's operation. A caller's command first seen in that window (a
-    // round trip or two per connection) goes unobserved.
-    if (observed.observer !== undefined && target.status !== 'connect') {
-      observeFirstPass(observed, command);
-    }
+    observeSent(observed, target.status, command);
     const refused = refuseLate(command, stream, commandTimeoutMs);
     if (refused !== undefined) return refused;
     if (health !== undefined && !isHandshake(target.status, command)) {
