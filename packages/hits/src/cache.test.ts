@@ -36,6 +36,7 @@ describe('NearCache (the copies and what may enter them, no Redis)', () => {
   });
 
   it('drops a copy not used since the clock hand last passed it beyond maxKeys', () => {
+    // Below 10 keys there is no probation ring: every copy is a main one.
     const cache = new NearCache(4, Number.POSITIVE_INFINITY);
     cache.endRead(cache.beginRead(['a', 'b', 'c', 'd']), ['1', '2', '3', '4'], 0);
     cache.lookup('a', 0);
@@ -55,6 +56,69 @@ describe('NearCache (the copies and what may enter them, no Redis)', () => {
     );
     expect(held).toEqual(['k17', 'k18', 'k19']);
     expect(cache.stats().size).toBe(4);
+  });
+
+  /** A full cache of 20 (18 main copies m0–m17, a probation ring of 2) and a store of `key`. */
+  const fullOf20 = () => {
+    const cache = new NearCache(20, Number.POSITIVE_INFINITY);
+    const main = Array.from({ length: 18 }, (_, i) => `m${i}`);
+    cache.endRead(
+      cache.beginRead(main),
+      main.map(() => 'v'),
+      0,
+    );
+    const store = (key: string) => cache.endRead(cache.beginRead([key]), [key], 0);
+    return { cache, main, store };
+  };
+  const heldOf = (cache: NearCache, keys: readonly string[]) =>
+    keys.filter((key) => cache.lookup(key, 0, 0) !== undefined);
+
+  it('once full, lets a new copy wait in probation and leave unused, not push out a main one', () => {
+    const { cache, main, store } = fullOf20();
+    for (let i = 0; i < 10; i++) store(`once${i}`);
+    // Keys read once came and went through the ring of 2; every main copy stayed.
+    expect(heldOf(cache, main)).toEqual(main);
+    expect(heldOf(cache, ['once7', 'once8', 'once9'])).toEqual(['once8', 'once9']);
+    expect(cache.stats().size).toBe(20);
+  });
+
+  it('moves a copy used in probation to the main ones, in place of one the clock hand finds unused', () => {
+    const { cache, main, store } = fullOf20();
+    for (const key of main.slice(1)) cache.lookup(key, 0);
+    store('p1');
+    store('p2');
+    expect(cache.lookup('p1', 0)?.value).toBe('p1');
+    // The ring comes round to p1: used, it joins the main copies, m0 (the only one not used)
+    // leaves; p2, unused, leaves the ring.
+    store('p3');
+    store('p4');
+    expect(cache.lookup('m0', 0)).toBeUndefined();
+    expect(cache.lookup('p2', 0)).toBeUndefined();
+    for (let i = 0; i < 10; i++) store(`once${i}`);
+    expect(cache.lookup('p1', 0)?.value).toBe('p1');
+    expect(heldOf(cache, main)).toEqual(main.slice(1));
+    expect(cache.stats().size).toBe(20);
+  });
+
+  it('empties the place of an invalidated probation copy, and replaces a held copy where it is', () => {
+    const { cache, main, store } = fullOf20();
+    store('p1');
+    store('p2');
+    cache.invalidate(['p1']);
+    expect(cache.stats().size).toBe(19);
+    store('p2');
+    expect(cache.stats().size).toBe(19);
+    // The ring's next place is p1's, empty: nothing leaves.
+    store('p3');
+    expect(cache.stats().size).toBe(20);
+    expect(cache.lookup('p1', 0)).toBeUndefined();
+    // A newer read of a main copy stays a main copy: the keys read once do not push it out.
+    cache.endRead(cache.beginRead(['m0']), ['newer'], 0);
+    for (let i = 0; i < 5; i++) store(`once${i}`);
+    expect(cache.lookup('m0', 0)?.value).toBe('newer');
+    expect(heldOf(cache, main)).toEqual(main);
+    expect(heldOf(cache, ['p2', 'p3', 'once3', 'once4'])).toEqual(['once3', 'once4']);
+    expect(cache.stats().size).toBe(20);
   });
 
   it('gives the place of an invalidated or expired copy to the next one, before dropping any', () => {

@@ -43,8 +43,9 @@ export interface HitTrackerOptions {
   /**
    * A near cache: `get`, `getMany` and `peek` serve values this process read from memory, kept
    * correct by Redis (server-assisted client-side caching, `CLIENT TRACKING`). Default `false`.
-   * `maxKeys`: most values held, least recently used dropped first (approximately: CLOCK;
-   * default 10000, 1–10000000).
+   * `maxKeys`: most values held (default 10000, 1–10000000). Once full, a new value waits in a
+   * probation ring of a tenth of `maxKeys` and stays only if it is read again there; of the
+   * others, the least recently used goes first (approximately: CLOCK).
    * `ttlMs`: most age of a held value in milliseconds, in case an invalidation were lost
    * (default none). Not with `mode: 'atomic'`.
    */
