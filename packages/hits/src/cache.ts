@@ -90,9 +90,9 @@ export class NearCache {
   /**
    * Every main copy at its place. When all of them are taken and a copy leaves probation for
    * them, the hand sweeps them in a circle: a copy used since it last passed keeps its place (and
-   * loses the mark), the first one not used gives its place to the newcomer. A use is one flag set, and a store moves the hand a
-   * place or a few: unlike keeping copies in the order of use, nothing moves and nothing is
-   * allocated per call, which matters when copies come and go thousands of times a second.
+   * loses the mark), the first one not used gives its place to the newcomer. A use is one flag
+   * set, and a move into them moves the hand a place or a few: unlike keeping copies in the
+   * order of use, nothing moves and nothing is allocated per call.
    */
   #places: Array<Entry | undefined> = [];
   /** Places freed by invalidations and expiry, taken before the hand takes one. */
@@ -102,11 +102,11 @@ export class NearCache {
   readonly #mainKeys: number;
   /**
    * New copies stored while every main place is taken, oldest first from {@link #next}. Under a
-   * skewed load most of them are keys read once, dropped a few milliseconds later unused: they
-   * die young in V8's heap. Kept until the clock hand found them unused (a large part of a
-   * second under that load), most lived long enough to be moved to the old generation and died
-   * there, which only a full garbage collection reclaims, and they pushed out main copies that
-   * would have been read again.
+   * skewed load most of them are keys read once, dropped unused soon after (about 20 ms in the
+   * cache benchmark): they die young in V8's heap. Kept until the clock hand found them unused
+   * (a large part of a second under that load), most lived long enough to be moved to the old
+   * generation and died there, which only a full garbage collection reclaims, and they pushed
+   * out main copies that would have been read again.
    */
   readonly #probation: Array<Entry | undefined>;
   #next = 0;
@@ -258,7 +258,7 @@ export class NearCache {
     this.#places[place] = entry;
   }
 
-  /** Into the ring's oldest place; the copy there joins the main ones if it was used, else leaves. */
+  /** Into the ring's oldest place: the copy there joins the main ones if it was used, or leaves. */
   #putProbation(entry: Entry): void {
     const ring = this.#probation;
     const place = this.#next;
