@@ -103,9 +103,9 @@ export class NearCache {
    * New copies stored while every main place is taken, oldest first from {@link #next}. Under a
    * skewed load most of them are keys read once, dropped unused soon after (about 20 ms in the
    * cache benchmark): they die young in V8's heap. Kept until the clock hand found them unused
-   * (a large part of a second under that load), most lived long enough to be moved to the old
-   * generation and died there, which only a full garbage collection reclaims, and they pushed
-   * out main copies that would have been read again.
+   * (a large part of a second under that load), most would live long enough to be moved to the
+   * old generation and die there, which only a full garbage collection reclaims, and would push
+   * out main copies that are read again.
    */
   readonly #probation: Array<Entry | undefined>;
   #next = 0;
@@ -115,7 +115,7 @@ export class NearCache {
   #resets = 0;
 
   /**
-   * @param maxKeys most copies held (least recently used dropped first, approximately: CLOCK).
+   * @param maxKeys most copies held, the probation ring's included (see the module comment).
    * @param ttlMs most age of a copy, ms; `Infinity` for none.
    */
   constructor(
