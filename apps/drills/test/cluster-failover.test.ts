@@ -113,6 +113,9 @@ function tooManyRedirections(load: DrillLoad): Record<string, number> {
   );
 }
 
+/** How many `CLUSTER FAILOVER` attempts drill 3a's failover took (see `assert`). */
+let plannedAttempts = 0;
+
 drill('3a Cluster planned failover', {
   setup: (context) => clusterSetup('cluster-planned', context),
   tailMs: 2_000,
@@ -121,18 +124,27 @@ drill('3a Cluster planned failover', {
     const master = await cluster.masterForSlot(slot);
     const replica = await cluster.replicaOf(master);
     mark('failover');
-    await cluster.failover(replica);
+    plannedAttempts = await cluster.failover(replica);
     mark('promoted');
   },
   recoverFrom: 'promoted',
-  measure: clusterFigures,
+  async measure(subject) {
+    const figures = await clusterFigures(subject);
+    return { ...figures, details: { ...figures.details, 'failover attempts': plannedAttempts } };
+  },
   assert(load, { counters, client, bystander }) {
     expect(counters.hits.lost).toBe(0);
     expect(counters.transactions.lost).toBe(0);
-    // The shared client's own callers: a planned failover is a MOVED away, followed without a
-    // single failed call, and nothing they were told was applied goes missing.
     expect(load.okByLabel[CLIENT_LABEL], 'pool.client calls ok').toBeGreaterThan(0);
-    expect(failuresOf(load, CLIENT_LABEL), 'pool.client failures').toEqual({});
+    // The shared client's own callers: a planned failover is a MOVED away, followed without a
+    // single failed call, and nothing they were told was applied goes missing. Under heavy load
+    // Redis can give up a planned failover after pausing the master's writes for 5 s (the
+    // harness then asks again): calls to that master then time out at commandTimeoutMs, as they
+    // must, and nothing else may fail.
+    const failures = failuresOf(load, CLIENT_LABEL);
+    if (plannedAttempts === 1) expect(failures, 'pool.client failures').toEqual({});
+    else
+      expect(Object.keys(failures), 'pool.client failures').toEqual(['client:Command timed out']);
     expect(client.lost, 'pool.client increments lost').toBe(0);
     expect(bystander.failures.counts).toEqual({});
   },

@@ -41,9 +41,10 @@ export interface RedisCluster {
   keySlot(key: string): Promise<number>;
   /**
    * Planned failover: `CLUSTER FAILOVER` on `replica` (asked again, up to 3 times, when Redis
-   * gave it up); resolves when it is master.
+   * gave it up); resolves when it is master, with the number of attempts it took. An attempt
+   * Redis gave up had paused the master's writes for up to 5 s.
    */
-  failover(replica: RedisServer): Promise<void>;
+  failover(replica: RedisServer): Promise<number>;
   /** Resolves once every node reports `cluster_state:ok`. */
   waitUntilHealthy(timeoutMs?: number): Promise<void>;
   /**
@@ -164,7 +165,7 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
             async () => (await role(replica)) === 'master',
             6_000,
           );
-          return;
+          return attempt;
         } catch (error) {
           if (attempt === 3) throw error;
         }
