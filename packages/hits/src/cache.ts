@@ -241,14 +241,24 @@ export class NearCache {
       entry.place = held.place;
       entry.probation = held.probation;
       (held.probation ? this.#probation : this.#places)[held.place] = entry;
-    } else if (this.#free.length > 0 || this.#places.length < this.#mainKeys) {
-      this.#putMain(entry, this.#free.pop() ?? this.#places.length);
-    } else if (this.#probation.length === 0) {
-      this.#putMain(entry, this.#sweep());
-    } else {
+    } else if (this.#probation.length > 0 && !this.#mainHasRoom()) {
       this.#putProbation(entry);
+    } else {
+      this.#putMain(entry, this.#mainPlace());
     }
     this.#entries.set(key, entry);
+  }
+
+  /** A main place is free (freed by an invalidation or expiry, or never taken yet). */
+  #mainHasRoom(): boolean {
+    return this.#free.length > 0 || this.#places.length < this.#mainKeys;
+  }
+
+  /** A place for a main copy: a freed one, a new one below their limit, else the hand's. */
+  #mainPlace(): number {
+    const freed = this.#free.pop();
+    if (freed !== undefined) return freed;
+    return this.#places.length < this.#mainKeys ? this.#places.length : this.#sweep();
   }
 
   #putMain(entry: Entry, place: number): void {
@@ -266,7 +276,7 @@ export class NearCache {
     if (oldest !== undefined) {
       if (oldest.used) {
         oldest.used = false;
-        this.#putMain(oldest, this.#free.pop() ?? this.#sweep());
+        this.#putMain(oldest, this.#mainPlace());
       } else this.#entries.delete(oldest.key);
     }
     entry.place = place;
